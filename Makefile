@@ -1,0 +1,30 @@
+# sdlab: the two commands. Each creates .venv when missing and installs the project into it.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: simulate test bench lint clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# torch is pinned to the CPU range the machine ships (>=2.4,<2.14) in pyproject.toml.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+simulate: $(STAMP)
+	$(VENV)/bin/sdlab simulate $(ARGS)
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/planners.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

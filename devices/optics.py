@@ -1,0 +1,90 @@
+"""Characterization hardware: the Raman spectrometer and the XY sample stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from ophyd import Component as Cpt
+from ophyd import Device, Signal
+from ophyd.status import Status
+
+from devices.interfaces import SpectrometerDriver, Stage, SubstrateLoader
+from devices.limits import check_range
+from devices.signals import DriverSignal
+from devices.status import done_status
+
+
+class Spectrometer(Device):
+    """A spectrometer: `trigger()` acquires one spectrum (counts per pixel) at the set integration time."""
+
+    spectrum = Cpt(Signal, value=np.zeros(0), kind="hinted")
+    wavelengths = Cpt(Signal, value=np.zeros(0), kind="normal")
+    integration_time = Cpt(Signal, value=1.0, kind="config")
+    laser_nm = Cpt(Signal, value=532.0, kind="config")
+
+    def __init__(self, driver: SpectrometerDriver, *, laser_nm: float = 532.0, max_integration_s: float = 60.0,
+                 name: str = "spectrometer", **kwargs: Any) -> None:
+        self.driver = driver
+        self.max_integration_s = max_integration_s
+        super().__init__(name=name, **kwargs)
+        self.laser_nm.put(laser_nm)
+        self.wavelengths.put(np.asarray(driver.wavelengths(), dtype=float))
+
+    def configure_exposure(self, seconds: float) -> None:
+        """Set the integration time (s)."""
+        seconds = check_range(self.name, "integration time", seconds, 1e-5, self.max_integration_s, "s")
+        self.driver.integration_time_micros(round(seconds * 1e6))
+        self.integration_time.put(seconds)
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """Data keys, with the numpy dtype of the array signals so stores keep them numeric."""
+        description = super().describe()
+        for signal in (self.spectrum, self.wavelengths):
+            description[signal.name]["dtype_numpy"] = np.dtype(float).str
+        return description
+
+    def trigger(self) -> Status:
+        """Acquire one spectrum."""
+        self.spectrum.put(np.asarray(self.driver.intensities(), dtype=float))
+        return done_status(self)
+
+
+class SampleStage(Device):
+    """An XY stage (mm): `set((x, y))` moves the sample under the objective."""
+
+    x = Cpt(Signal, value=0.0, kind="hinted")
+    y = Cpt(Signal, value=0.0, kind="hinted")
+
+    def __init__(self, driver: Stage, *, travel_mm: float = 25.0, name: str = "stage", **kwargs: Any) -> None:
+        self.driver = driver
+        self.travel_mm = travel_mm
+        super().__init__(name=name, **kwargs)
+
+    def set(self, value: tuple[float, float]) -> Status:
+        """Move to (x, y) mm within ±travel."""
+        x_mm, y_mm = value
+        x = check_range(self.name, "x", x_mm, -self.travel_mm, self.travel_mm, "mm")
+        y = check_range(self.name, "y", y_mm, -self.travel_mm, self.travel_mm, "mm")
+        self.driver.move_to(x, y)
+        self.x.put(x)
+        self.y.put(y)
+        return done_status(self)
+
+
+class SubstrateHolder(Device):
+    """Where the substrate sits; `set(name)` loads a fresh substrate of that kind."""
+
+    substrate = Cpt(DriverSignal, read="read_substrate", kind="normal")
+
+    def __init__(self, driver: SubstrateLoader, *, substrates: list[str], name: str = "holder", **kwargs: Any) -> None:
+        self.driver = driver
+        self.substrates = substrates
+        super().__init__(name=name, **kwargs)
+
+    def set(self, value: str) -> Status:
+        """Load a fresh substrate of kind `value`."""
+        if value not in self.substrates:
+            raise ValueError(f"{self.name}: unknown substrate {value!r}; this station takes {self.substrates}")
+        self.driver.load(value)
+        return done_status(self)

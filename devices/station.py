@@ -1,0 +1,173 @@
+"""A CVD station: its configuration (validated) and its ophyd Devices, built from injected drivers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ophyd import Device
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+from devices.furnace import TubeFurnace
+from devices.gas import GasValve, MassFlowController, PressureGauge, TubePressureController
+from devices.interfaces import Clock
+from devices.logger import InSituLogger
+from devices.optics import SampleStage, Spectrometer, SubstrateHolder
+
+QUARTZ_MAX_C = 1100.0
+PUMP_LINE = "pump"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceConfig(_Strict):
+    """How one device is reached. `sim` drives the station's physics twin."""
+
+    driver: Literal["sim"] = "sim"
+
+
+class FurnaceConfig(DeviceConfig):
+    tolerance_c: PositiveFloat = 2.0
+    settle_s: float = Field(30.0, ge=0)
+
+
+class GasLineConfig(DeviceConfig):
+    """A gas line: an isolation valve and a mass-flow controller."""
+
+    gas: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    full_scale_sccm: PositiveFloat
+    flammable: bool = False
+    inert: bool = False
+    valve: DeviceConfig = DeviceConfig()
+
+
+class PressureControllerConfig(DeviceConfig):
+    max_torr: PositiveFloat = 100.0
+
+
+class SpectrometerConfig(DeviceConfig):
+    laser_nm: float = Field(532.0, gt=200, lt=1100)
+
+
+class LoggerConfig(DeviceConfig):
+    period_s: float = Field(1.0, gt=0, le=10)
+
+
+class StationLimits(_Strict):
+    """Safety limits of the station (see README, Safety)."""
+
+    max_temperature_c: float = Field(gt=0, le=QUARTZ_MAX_C)
+    substrate_max_c: dict[str, float] = {}
+    max_ramp_c_per_min: float = Field(gt=0, le=50)
+    max_pressure_torr: PositiveFloat
+    unload_below_c: float = Field(100.0, gt=0, le=200)
+    max_leak_rate_torr_per_min: PositiveFloat = 0.02
+
+
+class StationConfig(_Strict):
+    """Everything sdlab knows about one station."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    material: Literal["graphene"] = "graphene"
+    substrates: list[str] = Field(min_length=1)
+    limits: StationLimits
+    furnace: FurnaceConfig = FurnaceConfig()
+    gas_lines: list[GasLineConfig] = Field(min_length=1)
+    gauge: DeviceConfig = DeviceConfig()
+    pressure_controller: PressureControllerConfig = PressureControllerConfig()
+    pump_valve: DeviceConfig = DeviceConfig()
+    spectrometer: SpectrometerConfig = SpectrometerConfig()
+    stage: DeviceConfig = DeviceConfig()
+    holder: DeviceConfig = DeviceConfig()
+    logger: LoggerConfig = LoggerConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StationConfig:
+        gases = [line.gas for line in self.gas_lines]
+        if len(set(gases)) != len(gases):
+            raise ValueError(f"gas_lines: each gas may appear once, got {gases}")
+        if not any(line.inert for line in self.gas_lines):
+            raise ValueError("gas_lines: at least one line must be inert (e.g. Ar) for purging and the safe state")
+        for line in self.gas_lines:
+            if line.inert and line.flammable:
+                raise ValueError(f"gas_lines: {line.gas} cannot be both inert and flammable")
+        for substrate, cap in self.limits.substrate_max_c.items():
+            if substrate not in self.substrates:
+                raise ValueError(f"limits.substrate_max_c: {substrate!r} is not one of substrates {self.substrates}")
+            if cap > self.limits.max_temperature_c:
+                raise ValueError(f"limits.substrate_max_c.{substrate}: {cap} exceeds max_temperature_c")
+        return self
+
+    @property
+    def inert_gas(self) -> str:
+        """The purge gas."""
+        return next(line.gas for line in self.gas_lines if line.inert)
+
+    def driver_specs(self) -> dict[str, DeviceConfig]:
+        """Driver key → its config, for every driver the station needs."""
+        specs: dict[str, DeviceConfig] = {"furnace": self.furnace, "gauge": self.gauge,
+                                          "pressure": self.pressure_controller, f"valve:{PUMP_LINE}": self.pump_valve,
+                                          "spectrometer": self.spectrometer, "stage": self.stage,
+                                          "holder": self.holder, "logger": self.logger}
+        for line in self.gas_lines:
+            specs[f"mfc:{line.gas}"] = line
+            specs[f"valve:{line.gas}"] = line.valve
+        return specs
+
+    def max_temperature_for(self, substrate: str) -> float:
+        """The temperature cap for a substrate (the station cap if none is set)."""
+        return self.limits.substrate_max_c.get(substrate, self.limits.max_temperature_c)
+
+
+@dataclass
+class Station:
+    """The Devices of one station and the clock they run on."""
+
+    config: StationConfig
+    clock: Clock
+    furnace: TubeFurnace
+    mfcs: dict[str, MassFlowController]
+    valves: dict[str, GasValve]
+    gauge: PressureGauge
+    pressure: TubePressureController
+    spectrometer: Spectrometer
+    stage: SampleStage
+    holder: SubstrateHolder
+    logger: InSituLogger
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def process_readables(self) -> list[Device]:
+        """What a growth run reads at each step: temperatures, flows, pressures, valve states."""
+        return [self.furnace, *self.mfcs.values(), self.gauge, self.pressure, *self.valves.values()]
+
+
+def build_station(config: StationConfig, drivers: Mapping[str, Any], clock: Clock) -> Station:
+    """Assemble a station's Devices around the drivers (keys as in `StationConfig.driver_specs`)."""
+    missing = set(config.driver_specs()) - set(drivers)
+    if missing:
+        raise ValueError(f"station {config.name}: no driver for {', '.join(sorted(missing))}")
+    limits = config.limits
+    return Station(
+        config=config, clock=clock,
+        furnace=TubeFurnace(drivers["furnace"], clock=clock, max_c=limits.max_temperature_c,
+                            max_ramp_c_per_min=limits.max_ramp_c_per_min, tolerance_c=config.furnace.tolerance_c,
+                            settle_s=config.furnace.settle_s),
+        mfcs={line.gas: MassFlowController(drivers[f"mfc:{line.gas}"], clock=clock, gas=line.gas,
+                                           full_scale_sccm=line.full_scale_sccm, flammable=line.flammable,
+                                           name=f"mfc_{line.gas.lower()}") for line in config.gas_lines},
+        valves={line: GasValve(drivers[f"valve:{line}"], line=line, name=f"valve_{line.lower()}")
+                for line in [*(g.gas for g in config.gas_lines), PUMP_LINE]},
+        gauge=PressureGauge(drivers["gauge"]),
+        pressure=TubePressureController(drivers["pressure"], clock=clock, max_torr=min(
+            config.pressure_controller.max_torr, limits.max_pressure_torr)),
+        spectrometer=Spectrometer(drivers["spectrometer"], laser_nm=config.spectrometer.laser_nm),
+        stage=SampleStage(drivers["stage"]),
+        holder=SubstrateHolder(drivers["holder"], substrates=config.substrates),
+        logger=InSituLogger(drivers["logger"], clock=clock, period_s=config.logger.period_s),
+    )

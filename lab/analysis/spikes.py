@@ -1,0 +1,69 @@
+"""Cosmic-ray spike rejection for Raman spectra.
+
+A Whitaker–Hayes-style detector. The modified z-score 0.6745·(r − median r)/MAD of the residual ``r`` from
+the median of each pixel's neighbours (``max_width`` each side) flags pixels standing far above them; the MAD
+is taken over a running window because shot noise varies along the spectrum. The neighbour median is used
+instead of the first difference so that the steep flanks of strong bands are not flagged. To spare the tops
+of strong narrow bands as well, a flagged pixel must also exceed the neighbour median by more than
+``relative`` times the local signal above the spectrum's floor, which a band ten or more pixels wide cannot
+do but a cosmic ray can. Flagged pixels (grown by one pixel each side) are left out of fits or replaced by
+linear interpolation from their neighbours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import binary_dilation, median_filter, minimum_filter1d
+
+from lab.analysis.spectrum import Spectrum
+
+_NOISE_WINDOW = 101  # pixels over which the median absolute deviation (the local noise) is taken
+_FLOOR_WINDOW = 201  # pixels; wider than any Raman band, so the running minimum lies below the bands
+
+
+def _neighbour_median(counts: np.ndarray, half_width: int) -> np.ndarray:
+    """Median of the ``half_width`` pixels on each side of every pixel, excluding the pixel itself.
+
+    (Including it, the median is often the pixel's own value on a steep flank, which hides the noise.) The
+    ends are padded with the mirrored pixels just beyond a possible spike at the very edge.
+    """
+    beyond_edge = slice(half_width + 1, 2 * half_width + 1)
+    padded = np.concatenate([counts[beyond_edge][::-1], counts, counts[::-1][beyond_edge]])
+    windows = sliding_window_view(padded, 2 * half_width + 1)
+    return np.median(np.delete(windows, half_width, axis=1), axis=1)
+
+
+def spike_mask(
+    counts: np.ndarray, max_width: int = 3, threshold: float = 7.0, relative: float = 0.3
+) -> np.ndarray:
+    """Boolean mask of the pixels hit by cosmic-ray spikes up to ``max_width`` pixels wide.
+
+    ``threshold`` is the modified z-score above which a pixel is a candidate and ``relative`` the fraction
+    of the local signal (above the floor) by which it must exceed the running median.
+    """
+    counts = np.asarray(counts, dtype=float)
+    if counts.size < 2 * max_width + 2:
+        return np.zeros(counts.size, dtype=bool)  # too short to tell a spike from its neighbours
+    smooth = _neighbour_median(counts, max_width)
+    residual = counts - smooth
+    centred = residual - np.median(residual)
+    mad = median_filter(np.abs(centred), size=_NOISE_WINDOW, mode="mirror")
+    z = np.divide(0.6745 * centred, mad, out=np.zeros_like(centred), where=mad > 0)
+    floor = minimum_filter1d(smooth, size=_FLOOR_WINDOW, mode="nearest")
+    spikes = (z > threshold) & (residual > relative * (smooth - floor))
+    return binary_dilation(spikes, iterations=1) if spikes.any() else spikes
+
+
+def remove_spikes(spectrum: Spectrum, mask: np.ndarray | None = None) -> Spectrum:
+    """``spectrum`` with the pixels in ``mask`` (default: :func:`spike_mask`) linearly interpolated."""
+    if mask is None:
+        mask = spike_mask(spectrum.counts)
+    if not mask.any():
+        return spectrum
+    good = ~mask
+    if not good.any():
+        raise ValueError("every pixel of the spectrum is flagged as a spike; nothing to interpolate from")
+    counts = spectrum.counts.copy()
+    counts[mask] = np.interp(spectrum.shift[mask], spectrum.shift[good], spectrum.counts[good])
+    return Spectrum(spectrum.shift, counts)

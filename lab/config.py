@@ -1,0 +1,107 @@
+"""Configuration: station and campaign files, and the choice of driver for every device."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from devices.station import PUMP_LINE, StationConfig
+from lab.errors import UserError, describe_validation
+from planners import make_planner
+from simulators.drivers import (
+    SimDataLogger,
+    SimFlowController,
+    SimLoader,
+    SimPressureController,
+    SimPressureGauge,
+    SimSpectrometer,
+    SimStage,
+    SimTemperatureController,
+    SimValve,
+)
+from simulators.twin import Twin
+
+DEFAULT_STATION = "graphene-sim.yaml"
+CAMPAIGN_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class CampaignConfig(BaseModel):
+    """One campaign: what to optimize, with which planner, for how many experiments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: str = Field(pattern=CAMPAIGN_ID)
+    material: Literal["graphene"] = "graphene"
+    planner: str = "skopt"
+    experiments: int = Field(12, ge=1, le=10_000)
+    batch: int = Field(1, ge=1, le=64)
+    seed: int = Field(0, ge=0, lt=2**32)
+    spots: int = Field(16, ge=1, le=400)
+    exposure_s: float = Field(1.0, gt=0, le=60)
+    speedup: float = Field(3600.0, gt=0, le=1e6)
+    recipe: dict[str, float | str] = {}
+
+    @field_validator("planner")
+    @classmethod
+    def _known_planner(cls, name: str) -> str:
+        if name not in make_planner.names():
+            raise ValueError(f"unknown planner {name!r}; choose one of: {', '.join(make_planner.names())}")
+        return name
+
+
+def read_yaml(path: Path, what: str) -> dict[str, Any]:
+    """A YAML mapping from `path`, or a UserError that says what is wrong with the file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError(f"{what} file {path} does not exist") from None
+    except (OSError, yaml.YAMLError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{what} file {path} is not readable YAML: {detail}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{what} file {path} must hold a mapping of settings, not {type(data).__name__}")
+    return data
+
+
+def load_station(path: Path | None = None) -> StationConfig:
+    """The station config at `path`, or the packaged simulated graphene station."""
+    if path is None:
+        text = resources.files("lab.stations").joinpath(DEFAULT_STATION).read_text()
+        data, source = yaml.safe_load(text), f"built-in station {DEFAULT_STATION}"
+    else:
+        data, source = read_yaml(path, "station config"), f"station config {path}"
+    try:
+        return StationConfig.model_validate(data)
+    except ValidationError as exc:
+        raise describe_validation(source, exc) from None
+
+
+def campaign_config(**settings: Any) -> CampaignConfig:
+    """A validated CampaignConfig, or a one-line UserError naming the bad field."""
+    try:
+        return CampaignConfig.model_validate(settings)
+    except ValidationError as exc:
+        raise describe_validation("campaign", exc) from None
+
+
+def slug(text: str) -> str:
+    """Lower-case letters, digits and dashes (for campaign ids and artifact keys)."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-")
+
+
+def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:
+    """A simulated driver for every device of the station, all acting on one twin."""
+    drivers: dict[str, Any] = {
+        "furnace": SimTemperatureController(twin), "gauge": SimPressureGauge(twin),
+        "pressure": SimPressureController(twin), f"valve:{PUMP_LINE}": SimValve(twin, PUMP_LINE),
+        "spectrometer": SimSpectrometer(twin, laser_nm=config.spectrometer.laser_nm), "stage": SimStage(twin),
+        "holder": SimLoader(twin), "logger": SimDataLogger(twin)}
+    for line in config.gas_lines:
+        drivers[f"mfc:{line.gas}"] = SimFlowController(twin, line.gas)
+        drivers[f"valve:{line.gas}"] = SimValve(twin, line.gas)
+    return drivers

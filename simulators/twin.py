@@ -1,0 +1,199 @@
+"""The physics twin of a CVD station: furnace, gas lines, tube pressure and the growing film.
+
+The twin integrates in steps of at most one simulated second up to its clock's current time whenever a
+driver touches it, so threads, statuses and the RunEngine all see one consistent world. It holds the
+hidden truth; drivers (simulators/drivers.py) see it only through noisy instrument readings.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from devices.interfaces import Clock
+from simulators.gas import VacuumModel, mfc_step, pressure_step, pump_speed
+from simulators.graphene import GrapheneSample, GrapheneTruth, GrowthConditions, growth_step
+from simulators.spectra import GrapheneSpot
+from simulators.thermal import FurnaceModel, FurnaceState, furnace_step
+
+MAX_STEP_S = 1.0
+PUMP_VALVE = "pump"
+
+
+@dataclass(frozen=True)
+class SensorNoise:
+    """1-σ noise of each simulated instrument reading."""
+
+    thermocouple_c: float = 0.3
+    flow_fraction: float = 0.003
+    pressure_fraction: float = 0.005
+    coverage: float = 0.01
+
+
+class Twin:
+    """A simulated CVD station: the one world behind all of its simulated drivers."""
+
+    def __init__(self, truth: GrapheneTruth, clock: Clock, *, seed: int = 0, gases: Sequence[str] = ("Ar", "H2", "CH4"),
+                 furnace: FurnaceModel | None = None, vacuum: VacuumModel | None = None,
+                 mfc_tau_s: float = 1.5, noise: SensorNoise | None = None) -> None:
+        self.truth = truth
+        self.clock = clock
+        self.seed = seed
+        self.furnace_model = furnace or FurnaceModel()
+        self.vacuum = vacuum or VacuumModel()
+        self.noise = noise or SensorNoise()
+        self.mfc_tau_s = mfc_tau_s
+        self._rng = np.random.default_rng(seed)
+        self._lock = threading.RLock()
+        self._now = clock.time()
+        self.furnace = FurnaceState.cold(self.furnace_model)
+        self.flows = dict.fromkeys(gases, 0.0)
+        self.flow_setpoints = dict.fromkeys(gases, 0.0)
+        self.valves = dict.fromkeys([*gases, PUMP_VALVE], False)
+        self.pressure_torr = self.vacuum.atmosphere_torr
+        self.pressure_setpoint_torr: float | None = None
+        self.substrate: str | None = None
+        self.sample = GrapheneSample()
+        self.samples_loaded = 0
+        self.stage_mm = (0.0, 0.0)
+        self._log_period_s: float | None = None
+        self._log_next = 0.0
+        self._log: list[tuple[float, dict[str, float]]] = []
+
+    # ---- time integration -------------------------------------------------------------------------
+    def advance(self) -> float:
+        """Integrate the world up to the clock's present; returns the present (simulated s)."""
+        with self._lock:
+            target = self.clock.time()
+            while self._now < target:
+                dt = min(MAX_STEP_S, target - self._now)
+                self._step(dt)
+                self._now += dt
+                if self._log_period_s is not None and self._now >= self._log_next:
+                    self._log.append((self._now, self._measure()))
+                    self._log_next += self._log_period_s
+            return self._now
+
+    def _step(self, dt: float) -> None:
+        self.furnace = furnace_step(self.furnace, self.furnace_model, dt)
+        for gas, flow in self.flows.items():
+            self.flows[gas] = mfc_step(flow, self.flow_setpoints[gas], self.valves[gas], self.mfc_tau_s, dt)
+        inflow = sum(self.flows.values())
+        speed = pump_speed(self.vacuum, inflow, self.pressure_setpoint_torr, self.valves[PUMP_VALVE])
+        self.pressure_torr = pressure_step(self.pressure_torr, inflow, speed, self.vacuum, dt)
+        if self.substrate is not None:
+            self.sample = growth_step(self.sample, self.conditions(), dt, self.truth)
+
+    def conditions(self) -> GrowthConditions:
+        """The instantaneous growth conditions inside the tube."""
+        return GrowthConditions(
+            temperature_c=self.furnace.tube_c, pressure_torr=self.pressure_torr,
+            ch4_sccm=self.flows.get("CH4", 0.0), h2_sccm=self.flows.get("H2", 0.0),
+            ar_sccm=self.flows.get("Ar", 0.0), substrate=self.substrate or "Cu")
+
+    # ---- noisy instrument readings ------------------------------------------------------------------
+    def _gauss(self, sigma: float) -> float:
+        return float(self._rng.normal(0.0, sigma))
+
+    def read(self, quantity: str) -> float:
+        """A noisy reading of one quantity: 'temperature', 'pressure', 'flow:<gas>', 'coverage'."""
+        with self._lock:
+            self.advance()
+            return self._read(quantity)
+
+    def _read(self, quantity: str) -> float:
+        if quantity == "temperature":
+            return self.furnace.tube_c + self._gauss(self.noise.thermocouple_c)
+        if quantity == "pressure":
+            return self.pressure_torr * (1.0 + self._gauss(self.noise.pressure_fraction))
+        if quantity == "coverage":
+            return min(1.0, max(0.0, self.sample.coverage + self._gauss(self.noise.coverage)))
+        if quantity.startswith("flow:"):
+            flow = self.flows[quantity.removeprefix("flow:")]
+            return max(0.0, flow + self._gauss(self.noise.flow_fraction * max(flow, 1.0)))
+        raise KeyError(f"the twin has no quantity {quantity!r}")
+
+    def _measure(self) -> dict[str, float]:
+        values = {"temperature_c": self._read("temperature"), "setpoint_c": self.furnace.working_setpoint_c,
+                  "output_pct": self.furnace.output_pct, "pressure_torr": self._read("pressure"),
+                  "coverage": self._read("coverage")}
+        values.update({f"{gas.lower()}_sccm": self._read(f"flow:{gas}") for gas in self.flows})
+        return values
+
+    def log_fields(self) -> dict[str, str]:
+        """Field -> units of what the in-situ logger records."""
+        fields = {"temperature_c": "degC", "setpoint_c": "degC", "output_pct": "%", "pressure_torr": "Torr",
+                  "coverage": "fraction"}
+        fields.update({f"{gas.lower()}_sccm": "sccm" for gas in self.flows})
+        return fields
+
+    # ---- actuators (called by the simulated drivers) ------------------------------------------------
+    def update(self, **changes: object) -> None:
+        """Integrate to now, then apply furnace-controller changes (FurnaceState fields)."""
+        with self._lock:
+            self.advance()
+            self.furnace = replace(self.furnace, **changes)
+
+    def set_flow(self, gas: str, sccm: float) -> None:
+        with self._lock:
+            self.advance()
+            self.flow_setpoints[gas] = sccm
+
+    def set_valve(self, name: str, is_open: bool) -> None:
+        with self._lock:
+            self.advance()
+            self.valves[name] = is_open
+
+    def set_pressure_setpoint(self, torr: float | None) -> None:
+        with self._lock:
+            self.advance()
+            self.pressure_setpoint_torr = torr
+
+    def load(self, substrate: str) -> None:
+        """A fresh, bare substrate goes into the tube."""
+        with self._lock:
+            self.advance()
+            self.substrate = substrate
+            self.sample = GrapheneSample()
+            self.samples_loaded += 1
+
+    def move_stage(self, x_mm: float, y_mm: float) -> None:
+        with self._lock:
+            self.stage_mm = (x_mm, y_mm)
+
+    def spot(self) -> GrapheneSpot:
+        """The film under the laser at the stage position (fixed for this sample and position)."""
+        with self._lock:
+            self.advance()
+            x, y = self.stage_mm
+            offset = 10**6  # stage positions within ±1 m map to non-negative seed words
+            rng = np.random.default_rng([self.seed, self.samples_loaded, round(x * 1000) + offset,
+                                         round(y * 1000) + offset])
+            return self.sample.spots(1, rng)[0]
+
+    def spectrum_rng(self) -> np.random.Generator:
+        """The random stream for detector noise."""
+        return self._rng
+
+    # ---- data logging ------------------------------------------------------------------------------
+    def start_log(self, period_s: float) -> None:
+        with self._lock:
+            now = self.advance()
+            self._log_period_s = period_s
+            self._log_next = math.ceil(now / period_s) * period_s
+            self._log = []
+
+    def stop_log(self) -> None:
+        with self._lock:
+            self.advance()
+            self._log_period_s = None
+
+    def drain_log(self) -> list[tuple[float, dict[str, float]]]:
+        with self._lock:
+            self.advance()
+            samples, self._log = self._log, []
+            return samples
