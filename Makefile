@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) benchmarks/planners.py
+	$(PY) -m benchmarks.planners
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,11 +7,10 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,9 +22,10 @@ from lab.errors import UserError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="sdlab: a self-driving lab for CVD growth of 2D materials.")
 console = Console()
+USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled with typer (bad options, values)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -43,7 +43,7 @@ def _quiet_prefect() -> None:
 
 @app.command()
 def simulate(
-    config: Annotated[Path | None, typer.Option(help="Station config (YAML); default: the built-in sim station.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Station config (YAML); default: built-in sim station.")] = None,
     material: Annotated[str, typer.Option(help="Material to grow.")] = "graphene",
     planner: Annotated[str, typer.Option(help="Planner: random, sobol, skopt.")] = "skopt",
     experiments: Annotated[int, typer.Option(help="Number of experiments.")] = 12,
@@ -130,7 +130,9 @@ def _emit(rows: list[dict[str, Any]], format: Format) -> None:
     if format is Format.csv:
         print(frame.to_csv(index=False), end="")
         return
-    table = Table(*[str(c) for c in frame.columns])
+    table = Table()
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
     for record in frame.itertuples(index=False):
         table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in record])
     console.print(table)
@@ -143,9 +145,9 @@ def main() -> None:
     except UserError as exc:
         print(f"sdlab: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.UsageError as exc:
+    except USAGE_ERROR as exc:
         print(f"sdlab: error: {exc.format_message()}", file=sys.stderr)
         sys.exit(2)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("sdlab: interrupted", file=sys.stderr)
         sys.exit(130)

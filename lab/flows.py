@@ -97,4 +97,5 @@ def campaign(campaign_id: str) -> dict[str, Any]:
             index += 1
     best = session.best()
     return {"campaign": campaign_id, "experiments": len(session.results),
-            "best_quality": None if best is None else best.quality, "best_params": None if best is None else best.params}
+            "best_quality": None if best is None else best.quality,
+            "best_params": None if best is None else best.params}

@@ -1,14 +1,17 @@
 """The run history: every Bluesky document, in a tiled catalog under `$SDLAB_HOME/catalog`.
 
-The catalog is the source of truth. Array readings (spectra) are also written as array nodes of their run
-(`ArrayCollector` + `RunStore.write_arrays`), since tiled's event tables keep scalars only. Growth and characterization runs carry the campaign id, experiment
-id and index, parameters, station, sdlab version and planner in their start documents; the analysed
-outcome of an experiment is written into its characterization run's metadata (`outcome`).
+The catalog is the source of truth. Growth and characterization runs carry the campaign id, experiment id
+and index, parameters, station, sdlab version and planner in their start documents; the analysed outcome of
+an experiment is written into its characterization run's metadata (`outcome`). Array readings (spectra) are
+also written as array nodes of their run (`ArrayCollector`, `RunStore.write_arrays`), because tiled's event
+tables keep scalars only.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from tiled.server import SimpleTiledServer
 
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
+SERVER_RECORD = "server.json"  # {pid, uri} of the process serving the catalog
 
 
 def sdlab_home() -> Path:
@@ -30,14 +34,36 @@ def sdlab_home() -> Path:
     return home
 
 
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _live_server(record: Path) -> str | None:
+    """The URI of the catalog server another live process serves, if any."""
+    try:
+        info = json.loads(record.read_text())
+        os.kill(info["pid"], 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return info["uri"]
+
+
 class RunStore:
-    """An embedded tiled server on loopback over the persistent catalog, and a client to it."""
+    """A client to the persistent catalog: through the process that already serves it, if one does, or
+    through an embedded tiled server on loopback that this store starts (and records for other processes).
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or sdlab_home() / "catalog"
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._server = SimpleTiledServer(directory=self.directory)
-        self.client = from_uri(self._server.uri)
+        self._record = self.directory / SERVER_RECORD
+        self._server: SimpleTiledServer | None = None
+        uri = _live_server(self._record)
+        if uri is None:
+            self._server = SimpleTiledServer(directory=self.directory)
+            uri = self._server.uri
+            self._record.write_text(json.dumps({"pid": os.getpid(), "uri": uri}))
+        self.client = from_uri(uri)
 
     def __enter__(self) -> RunStore:
         return self
@@ -46,8 +72,11 @@ class RunStore:
         self.close()
 
     def close(self) -> None:
-        """Stop the embedded server."""
-        self._server.close()
+        """Stop the embedded server, if this store started it."""
+        if self._server is not None:
+            self._record.unlink(missing_ok=True)
+            self._server.close()
+            self._server = None
 
     def writer(self) -> TiledWriter:
         """A RunEngine callback that stores every document."""
@@ -84,7 +113,7 @@ class RunStore:
             rows.append({"campaign": campaign, "index": start["experiment_index"],
                          "experiment_id": start["experiment_id"], "params": start["params"],
                          "growth_uid": growth.metadata["start"]["uid"] if growth else None,
-                         "characterization_uid": start["uid"], "time": start["time"], **outcome})
+                         "characterization_uid": start["uid"], "time": _iso(start["time"]), **outcome})
         return sorted(rows, key=lambda row: row["index"])
 
     def campaigns(self) -> list[dict[str, Any]]:
@@ -94,7 +123,7 @@ class RunStore:
             start = run.metadata["start"]
             first.setdefault(start["campaign"], start)
         return [{"campaign": cid, "material": start.get("material"), "planner": start.get("planner"),
-                 "station": start.get("station"), "started": start["time"]} for cid, start in first.items()]
+                 "station": start.get("station"), "started": _iso(start["time"])} for cid, start in first.items()]
 
 
 class ArrayCollector(CallbackBase):

@@ -17,7 +17,7 @@ import ast
 import keyword
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -279,10 +279,6 @@ class LinearConstraint:
             raise ValueError(f"constraint {expression!r} does not depend on any parameter")
         return cls(expression, coefficients, sign * (right[1] - left[1]))
 
-    def lhs(self, params: Mapping[str, Any]) -> float:
-        """The left-hand side ``sum(c * x)`` at ``params``."""
-        return math.fsum(c * float(params[n]) for n, c in self.coefficients.items())
-
     def satisfied(self, params: Mapping[str, Any]) -> bool:
         """Whether ``params`` satisfies the inequality (with a relative tolerance of 1e-9)."""
         total, scale = 0.0, max(1.0, abs(self.upper))
@@ -420,9 +416,6 @@ class Space:
 
     def __len__(self) -> int:
         return len(self._parameters)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters)
 
     def __getitem__(self, name: str) -> Parameter:
         return self._by_name[name]

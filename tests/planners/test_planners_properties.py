@@ -41,8 +41,8 @@ def parameters(draw: st.DrawFn, name: str) -> Parameter:
 def spaces(draw: st.DrawFn, max_constraints: int = 2) -> Space:
     """Mixed spaces with up to ``max_constraints`` linear constraints through the sampling median."""
     params = [draw(parameters(f"p{i}")) for i in range(draw(st.integers(1, 4)))]
-    unconstrained = Space(params)
-    median = unconstrained.decode([[0.5] * len(params)])[0]
+    space = Space(params)
+    median = space.decode([[0.5] * len(params)])[0]
     numeric = [p.name for p in params if not isinstance(p, Categorical)]
     constraints = []
     if numeric:
@@ -51,7 +51,10 @@ def spaces(draw: st.DrawFn, max_constraints: int = 2) -> Space:
             coefficients = [draw(st.sampled_from([-3, -2, -1, -0.5, 0.5, 1, 2, 3])) for _ in names]
             lhs = " + ".join(f"{c!r} * {n}" for c, n in zip(coefficients, names, strict=True))
             upper = sum(c * median[n] for c, n in zip(coefficients, names, strict=True))
-            upper += abs(upper) * 1e-6 + draw(st.floats(0, 1))
+            spread = sum(
+                abs(c) * (space[n].high - space[n].low) for c, n in zip(coefficients, names, strict=True)
+            )
+            upper += draw(st.floats(0.05, 0.5)) * spread  # keeps a good share of the samples feasible
             constraints.append(f"{lhs} <= {upper!r}")
     return Space(params, constraints)
 
