@@ -18,6 +18,7 @@ from rich.table import Table
 
 from lab.config import campaign_config, load_station, slug
 from lab.errors import UserError
+from planners import DEFAULT_PLANNER
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="sdlab: a self-driving lab for CVD growth of 2D materials.")
@@ -45,7 +46,7 @@ def _quiet_prefect() -> None:
 def simulate(
     config: Annotated[Path | None, typer.Option(help="Station config (YAML); default: built-in sim station.")] = None,
     material: Annotated[str, typer.Option(help="Material to grow.")] = "graphene",
-    planner: Annotated[str, typer.Option(help="Planner: random, sobol, skopt.")] = "skopt",
+    planner: Annotated[str, typer.Option(help="Planner name (see planners.PLANNERS).")] = DEFAULT_PLANNER,
     experiments: Annotated[int, typer.Option(help="Number of experiments.")] = 12,
     batch: Annotated[int, typer.Option(help="Experiments proposed per planner ask.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and the planner.")] = 0,

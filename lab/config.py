@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from devices.station import PUMP_LINE, StationConfig
 from lab.errors import UserError, describe_validation
-from planners import make_planner
+from planners import DEFAULT_PLANNER, make_planner
 from simulators.drivers import (
     SimDataLogger,
     SimFlowController,
@@ -37,7 +37,7 @@ class CampaignConfig(BaseModel):
 
     campaign_id: str = Field(pattern=CAMPAIGN_ID)
     material: Literal["graphene"] = "graphene"
-    planner: str = "skopt"
+    planner: str = DEFAULT_PLANNER
     experiments: int = Field(12, ge=1, le=10_000)
     batch: int = Field(1, ge=1, le=64)
     seed: int = Field(0, ge=0, lt=2**32)
