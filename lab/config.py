@@ -60,9 +60,12 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
         data = yaml.safe_load(Path(path).read_text())
     except FileNotFoundError:
         raise UserError(f"{what} file {path} does not exist") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise UserError(f"{what} file {path} is not readable YAML: {exc.problem or exc.context}{where}") from None
     except (OSError, yaml.YAMLError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserError(f"{what} file {path} is not readable YAML: {detail}") from None
+        raise UserError(f"{what} file {path} is not readable YAML: {exc}") from None
     if not isinstance(data, dict):
         raise UserError(f"{what} file {path} must hold a mapping of settings, not {type(data).__name__}")
     return data

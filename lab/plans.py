@@ -19,6 +19,7 @@ from lab.recipe import GrowthRecipe
 
 Plan = Generator[Msg, Any, Any]
 PUMP_DOWN_TIMEOUT_S = 600.0
+COOL_TIMEOUT_S = 6 * 3600.0
 
 
 class RecipeAbort(RuntimeError):
@@ -142,7 +143,11 @@ def cvd_growth(station: Station, recipe: GrowthRecipe, md: Mapping[str, Any] | N
         yield from _set_flows(station, {inert: recipe.purge_ar_sccm})
         yield from bps.mv(station.pressure, 0.0)
         yield from bps.mv(station.furnace.heater, False)
+        deadline = clock.time() + COOL_TIMEOUT_S
         while station.furnace.temperature.get() > recipe.cool_below_c:
+            if clock.time() > deadline:
+                raise RecipeAbort(f"the furnace did not cool below {recipe.cool_below_c:g} °C "
+                                  f"within {COOL_TIMEOUT_S / 3600:g} h")
             yield from _sleep(station, period)
             yield from _read(station, step)
         yield from _enter(station, step, "done")

@@ -7,6 +7,8 @@ from lab.errors import UserError
 from lab.recipe import GrowthRecipe
 from planners import Categorical, Space
 
+MIN_COOL_C = 40.0  # a furnace cools toward room temperature only asymptotically
+
 
 class SafetyError(UserError):
     """A recipe or search space that breaks the station's limits; nothing was sent."""
@@ -20,14 +22,19 @@ def violations(recipe: GrowthRecipe, station: StationConfig) -> list[str]:
         found.append(f"substrate {recipe.substrate!r} is not one of {station.substrates}")
     else:
         cap = station.max_temperature_for(recipe.substrate)
-        if not 0 < recipe.temperature_c <= cap:
+        if recipe.temperature_c > cap:
             found.append(f"temperature_c {recipe.temperature_c:g} exceeds the {recipe.substrate} cap of {cap:g} °C")
+        elif recipe.temperature_c <= 0:
+            found.append(f"temperature_c {recipe.temperature_c:g} must be above 0 °C")
     if not 0 < recipe.ramp_c_per_min <= limits.max_ramp_c_per_min:
         found.append(f"ramp_c_per_min {recipe.ramp_c_per_min:g} exceeds {limits.max_ramp_c_per_min:g} °C/min")
     if not 0 < recipe.pressure_torr <= limits.max_pressure_torr:
         found.append(f"pressure_torr {recipe.pressure_torr:g} is outside (0, {limits.max_pressure_torr:g}] Torr")
     if recipe.cool_below_c > limits.unload_below_c:
         found.append(f"cool_below_c {recipe.cool_below_c:g} is above the unload limit {limits.unload_below_c:g} °C")
+    elif recipe.cool_below_c < MIN_COOL_C:
+        found.append(f"cool_below_c {recipe.cool_below_c:g} is below {MIN_COOL_C:g} °C, which a furnace cooling "
+                     "toward room temperature may never reach")
     full_scale = {line.gas: line.full_scale_sccm for line in station.gas_lines}
     flows = {"CH4": [recipe.ch4_sccm], "H2": [recipe.h2_sccm, recipe.anneal_h2_sccm],
              station.inert_gas: [recipe.ar_sccm, recipe.purge_ar_sccm]}

@@ -70,11 +70,12 @@ class Twin:
         with self._lock:
             target = self.clock.time()
             while self._now < target:
-                dt = min(MAX_STEP_S, target - self._now)
+                stop = target if self._log_period_s is None else min(target, self._log_next)
+                dt = min(MAX_STEP_S, stop - self._now)
                 self._step(dt)
                 self._now += dt
                 if self._log_period_s is not None and self._now >= self._log_next:
-                    self._log.append((self._now, self._measure()))
+                    self._log.append((self._log_next, self._measure()))
                     self._log_next += self._log_period_s
             return self._now
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_mfc_converges_monotonically_to_its_setpoint() -> None:
     for _ in range(30):
         flow = mfc_step(flow, 42.0, True, tau_s=1.5, dt_s=1.0)
         history.append(flow)
-    assert all(b > a for a, b in zip(history, history[1:], strict=False))
+    assert all(b > a for a, b in pairwise(history))
     assert all(f <= 42.0 for f in history)
     assert history[-1] == pytest.approx(42.0, abs=1e-6)
 
