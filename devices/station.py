@@ -17,6 +17,7 @@ from devices.optics import SampleStage, Spectrometer, SubstrateHolder
 
 QUARTZ_MAX_C = 1100.0
 PUMP_LINE = "pump"
+SERIAL_KINDS = ("furnace", "mfc", "gauge", "pressure")  # driver-key prefixes that have serial drivers
 
 
 class _Strict(BaseModel):
@@ -24,14 +25,30 @@ class _Strict(BaseModel):
 
 
 class DeviceConfig(_Strict):
-    """How one device is reached. `sim` drives the station's physics twin."""
+    """How one device is reached: `sim` drives the station's physics twin, `serial` a real instrument.
 
-    driver: Literal["sim"] = "sim"
+    Serial fields: `port` (device path or pyserial URL; required), `baudrate` (default: the instrument's),
+    `address` (Modbus address, Alicat unit id or controller channel), `timeout_s` per exchange, `retries`.
+    """
+
+    driver: Literal["sim", "serial"] = "sim"
+    port: str | None = None
+    baudrate: int | None = Field(None, gt=0)
+    address: int | str | None = None
+    timeout_s: float = Field(0.5, gt=0, le=30)
+    retries: int = Field(2, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _serial_needs_port(self) -> DeviceConfig:
+        if self.driver == "serial" and not self.port:
+            raise ValueError("driver 'serial' needs a port (e.g. port: /dev/ttyUSB0)")
+        return self
 
 
 class FurnaceConfig(DeviceConfig):
     tolerance_c: PositiveFloat = 2.0
     settle_s: float = Field(30.0, ge=0)
+    decimals: int = Field(1, ge=0, le=3)  # Eurotherm: decimal places of the temperature registers
 
 
 class GasLineConfig(DeviceConfig):
@@ -105,6 +122,15 @@ class StationConfig(_Strict):
     def inert_gas(self) -> str:
         """The purge gas."""
         return next(line.gas for line in self.gas_lines if line.inert)
+
+    @model_validator(mode="after")
+    def _serial_only_where_supported(self) -> StationConfig:
+        for key, spec in self.driver_specs().items():
+            if spec.driver == "serial" and key.split(":")[0] not in SERIAL_KINDS:
+                raise ValueError(f"{key}: no serial driver for this device kind (serial: furnace, mfc, gauge, "
+                                 "pressure; valves, stage, holder and logger are digital I/O, the spectrometer "
+                                 "uses seabreeze)")
+        return self
 
     def driver_specs(self) -> dict[str, DeviceConfig]:
         """Driver key → its config, for every driver the station needs."""

@@ -26,6 +26,18 @@ console = Console()
 USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled with typer (bad options, values)
 
 
+class Transport(StrEnum):
+    sim = "sim"
+    serial = "serial"
+
+
+class Instrument(StrEnum):
+    eurotherm = "eurotherm"
+    alicat = "alicat"
+    tpg = "tpg"
+    pr4000b = "pr4000b"
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -53,6 +65,10 @@ def simulate(
     speedup: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 3600.0,
     spots: Annotated[int, typer.Option(help="Raman spots per sample.")] = 16,
     campaign_id: Annotated[str | None, typer.Option("--campaign-id", help="Campaign id (default: generated).")] = None,
+    transport: Annotated[Transport, typer.Option(help="sim: drivers call the twin; serial: protocol emulators on "
+                                                      "ptys driven by the serial drivers.")] = Transport.sim,
+    fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="With --transport serial: rate of dropped, "
+                                                                     "delayed or corrupted replies.")] = 0.0,
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -69,7 +85,8 @@ def simulate(
     with RunStore() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                        TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                                        console=console) as progress:
-        session = open_session(settings, station, store)
+        session = open_session(settings, station, store, transport=transport.value,
+                               fault_rate=fault_rate)
         bar = progress.add_task(cid, total=settings.experiments, status="starting Prefect…")
 
         def advance(result: ExperimentResult) -> None:
@@ -79,8 +96,14 @@ def simulate(
             progress.update(bar, advance=1, status=f"last {shown}  best {best_shown}")
 
         session.listeners.append(advance)
-        campaign.with_options(flow_run_name=cid)(cid)
+        try:
+            campaign.with_options(flow_run_name=cid)(cid)
+        finally:
+            session.close()
     _summary(session.campaign_id, session.best(), len(session.results), time.perf_counter() - started)
+    if session.transport == "serial":
+        faults = session.fault_totals()
+        console.print("transport: serial; faults: " + ", ".join(f"{k} {v}" for k, v in faults.items()))
 
 
 def _summary(cid: str, best: Any, count: int, wall_s: float) -> None:
@@ -139,10 +162,90 @@ def _emit(rows: list[dict[str, Any]], format: Format) -> None:
     console.print(table)
 
 
+@app.command()
+def emulate(
+    instrument: Annotated[Instrument, typer.Argument(help="eurotherm, alicat (units A, B, C), tpg or pr4000b.")],
+    link: Annotated[Path | None, typer.Option(help="Also reachable as this symlink to the pty.")] = None,
+    fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Rate of dropped/delayed/corrupted "
+                                                                     "replies.")] = 0.0,
+    pace: Annotated[bool, typer.Option(help="Pace replies at the instrument's baud rate.")] = False,
+    speedup: Annotated[float, typer.Option(min=1e-3, help="Simulated seconds per wall second.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world and of the faults.")] = 0,
+) -> None:
+    """Serve one instrument's protocol on a pty, backed by the physics twin, until interrupted."""
+    from simulators.clock import SimClock
+    from simulators.emulators import AlicatEmulator, EurothermEmulator, Faults, PR4000BEmulator, TPGEmulator
+    from simulators.graphene import GrapheneTruth
+    from simulators.twin import Twin
+
+    station = load_station()
+    twin = Twin(GrapheneTruth.draw(seed), SimClock(speedup), seed=seed, gases=[g.gas for g in station.gas_lines])
+    options = {"link": str(link) if link else None, "faults": Faults(rate=fault_rate, seed=seed), "pace": pace}
+    if link is not None and link.exists() and not link.is_symlink():
+        raise UserError(f"--link {link} exists and is not a symlink; choose another path")
+    if instrument is Instrument.alicat:
+        units = {chr(ord("A") + i): (g.gas, g.full_scale_sccm) for i, g in enumerate(station.gas_lines)}
+        emulator = AlicatEmulator(twin, units, **options)
+    else:
+        kind = {Instrument.eurotherm: EurothermEmulator, Instrument.tpg: TPGEmulator,
+                Instrument.pr4000b: PR4000BEmulator}[instrument]
+        emulator = kind(twin, **options)
+    with emulator:
+        print(emulator.path, flush=True)
+        try:
+            while True:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print(f"stopped after {emulator.requests} requests; faults {emulator.fault_counts()}", file=sys.stderr)
+
+
+devices_app = typer.Typer(no_args_is_help=True, help="Instrument connections.")
+app.add_typer(devices_app, name="devices")
+
+
+@devices_app.command("check")
+def devices_check(
+    config: Annotated[Path, typer.Option(help="Station config (YAML).")],
+) -> None:
+    """Connect to every device and print one line per device: its reading, or what went wrong."""
+    from devices.drivers import DeviceError
+    from lab.config import build_drivers
+    from simulators.clock import SimClock
+    from simulators.graphene import GrapheneTruth
+    from simulators.twin import Twin
+
+    station = load_station(config)
+    twin = Twin(GrapheneTruth.draw(0), SimClock(1.0), gases=[g.gas for g in station.gas_lines])
+    driver_set = build_drivers(station, twin)
+    specs = station.driver_specs()
+    reads = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),
+             "pressure": ("read_pressure", "Torr"), "valve": ("read_open", "open")}
+    failed = 0
+    print(f"{'device':<14} {'driver':<7} {'port':<24} reading")
+    try:
+        for key, driver in driver_set.drivers.items():
+            spec = specs[key]
+            method, unit = reads.get(key.split(":")[0], (None, ""))
+            if method is None:
+                reading = "-"
+            else:
+                try:
+                    value = getattr(driver, method)()
+                    reading = f"{value:.6g} {unit}" if not isinstance(value, bool) else f"{unit}={value}"
+                except DeviceError as exc:
+                    failed += 1
+                    reading = f"ERROR {exc}"
+            print(f"{key:<14} {spec.driver:<7} {spec.port or '-':<24} {reading}")
+    finally:
+        driver_set.close()
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: run the CLI; user errors become one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except UserError as exc:
         print(f"sdlab: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -152,3 +255,5 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("sdlab: interrupted", file=sys.stderr)
         sys.exit(130)
+    if isinstance(code, int) and code:
+        sys.exit(code)

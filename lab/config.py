@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -10,7 +11,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from devices.station import PUMP_LINE, StationConfig
+from devices.drivers import (
+    AlicatFlowController,
+    EurothermController,
+    LinkStats,
+    PortSettings,
+    PR4000BController,
+    SerialLink,
+    TPGGauge,
+)
+from devices.station import PUMP_LINE, DeviceConfig, StationConfig
 from lab.errors import UserError, describe_validation
 from planners import DEFAULT_PLANNER, make_planner
 from simulators.drivers import (
@@ -108,3 +118,64 @@ def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:
         drivers[f"mfc:{line.gas}"] = SimFlowController(twin, line.gas)
         drivers[f"valve:{line.gas}"] = SimValve(twin, line.gas)
     return drivers
+
+
+# Instrument defaults per serial-capable device kind: baud rate, data bits, parity, address.
+SERIAL_DEFAULTS: dict[str, tuple[int, int, str, int | str]] = {
+    "furnace": (9600, 8, "N", 1), "mfc": (19200, 8, "N", "A"), "gauge": (9600, 8, "N", 1),
+    "pressure": (9600, 7, "O", 1)}
+
+
+@dataclass
+class DriverSet:
+    """The drivers of a station and the serial links they share."""
+
+    drivers: dict[str, Any]
+    links: dict[str, SerialLink] = field(default_factory=dict)
+
+    @property
+    def transport(self) -> str:
+        return "serial" if self.links else "sim"
+
+    def stats(self) -> dict[str, LinkStats]:
+        """Fault counters of every serial driver, by driver key."""
+        return {key: d.stats for key, d in self.drivers.items() if isinstance(getattr(d, "stats", None), LinkStats)}
+
+    def close(self) -> None:
+        for link in self.links.values():
+            link.close()
+
+
+def _serial_driver(key: str, spec: DeviceConfig, config: StationConfig, links: dict[str, SerialLink]) -> Any:
+    kind = key.split(":")[0]
+    baud, bytesize, parity, address = SERIAL_DEFAULTS[kind]
+    settings = PortSettings(spec.baudrate or baud, bytesize, parity)
+    port = str(spec.port)
+    link = links.get(port)
+    if link is None:
+        link = links[port] = SerialLink(port, settings, timeout_s=spec.timeout_s, retries=spec.retries)
+    elif link.settings != settings:
+        raise UserError(f"station config: {key} shares port {port} but with line settings {settings} "
+                        f"instead of {link.settings}")
+    address = spec.address if spec.address is not None else address
+    try:
+        if kind == "furnace":
+            return EurothermController(link, int(address), decimals=config.furnace.decimals, name=key)
+        if kind == "mfc":
+            line = next(g for g in config.gas_lines if f"mfc:{g.gas}" == key)
+            return AlicatFlowController(link, str(address), name=key, max_sccm=line.full_scale_sccm)
+        if kind == "gauge":
+            return TPGGauge(link, int(address), name=key)
+        return PR4000BController(link, int(address), name=key)
+    except ValueError as exc:
+        raise UserError(f"station config: {key}: {exc}") from None
+
+
+def build_drivers(config: StationConfig, twin: Twin) -> DriverSet:
+    """A driver for every device: the twin's sim driver, or a serial client where the config says `serial`."""
+    drivers = sim_drivers(config, twin)
+    links: dict[str, SerialLink] = {}
+    for key, spec in config.driver_specs().items():
+        if spec.driver == "serial":
+            drivers[key] = _serial_driver(key, spec, config, links)
+    return DriverSet(drivers, links)

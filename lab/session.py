@@ -16,13 +16,14 @@ from bluesky import RunEngine
 
 from devices.station import Station, StationConfig, build_station
 from lab.analysis import graphene_outcome
-from lab.config import CampaignConfig, sim_drivers
+from lab.config import CampaignConfig, DriverSet, build_drivers
 from lab.plans import characterize, cvd_growth, spot_grid
 from lab.recipe import GrowthRecipe, graphene_space
 from lab.safety import check, check_space
 from lab.store import ArrayCollector, RunStore, sdlab_home
 from planners import Objective, Observation, Planner, make_planner
 from simulators.clock import SimClock
+from simulators.emulators.station import EmulatedStation, start_emulated_station
 from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
 
@@ -61,6 +62,34 @@ class LabSession:
     defaults: GrowthRecipe
     results: list[ExperimentResult] = field(default_factory=list)
     listeners: list[Callable[[ExperimentResult], None]] = field(default_factory=list)
+    drivers: DriverSet | None = None
+    emulation: EmulatedStation | None = None
+    _faults_seen: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def transport(self) -> str:
+        """'serial' when any device is driven over a serial line, else 'sim'."""
+        return self.drivers.transport if self.drivers is not None else "sim"
+
+    def fault_totals(self) -> dict[str, int]:
+        """Transport faults so far: driver-side counters summed over devices, and faults the emulators injected."""
+        totals: dict[str, int] = {}
+        for stats in (self.drivers.stats().values() if self.drivers else []):
+            for name, count in stats.as_dict().items():
+                if name != "exchanges":
+                    totals[f"transport_{name}"] = totals.get(f"transport_{name}", 0) + count
+        for counts in (self.emulation.fault_counts().values() if self.emulation else []):
+            for name, count in counts.items():
+                totals[f"injected_{name}"] = totals.get(f"injected_{name}", 0) + count
+        return totals
+
+    def close(self) -> None:
+        """Close serial ports and stop emulators (if any)."""
+        if self.drivers is not None:
+            self.drivers.close()
+        if self.emulation is not None:
+            self.emulation.stop()
+        _SESSIONS.pop(self.campaign_id, None)
 
     @property
     def campaign_id(self) -> str:
@@ -70,7 +99,7 @@ class LabSession:
         """Start-document metadata shared by an experiment's runs."""
         return {"campaign": self.campaign_id, "experiment_index": index,
                 "experiment_id": f"{self.campaign_id}/{index}", "params": params, "planner": self.planner.name,
-                "sdlab_version": version("sdlab"), "seed": self.campaign.seed, "transport": "sim",
+                "sdlab_version": version("sdlab"), "seed": self.campaign.seed, "transport": self.transport,
                 "objective": OBJECTIVE.name}
 
     def synthesize(self, index: int, params: dict[str, Any]) -> str:
@@ -96,6 +125,10 @@ class LabSession:
         run = self.store.client[uid]
         outcome = graphene_outcome(list(run[WAVELENGTHS].read()), list(run[SPECTRA].read()),
                                    run.metadata["start"]["laser_nm"])
+        if self.transport == "serial":  # faults during this experiment, recorded with its outcome
+            totals = self.fault_totals()
+            outcome.update({k: v - self._faults_seen.get(k, 0) for k, v in totals.items()})
+            self._faults_seen = totals
         self.store.record_outcome(uid, outcome)
         return outcome
 
@@ -120,18 +153,35 @@ class LabSession:
 _SESSIONS: dict[str, LabSession] = {}
 
 
-def open_session(campaign: CampaignConfig, station_config: StationConfig, store: RunStore) -> LabSession:
-    """Build the simulated station, RunEngine and planner for `campaign` and register the session."""
+def open_session(campaign: CampaignConfig, station_config: StationConfig, store: RunStore, *,
+                 transport: str = "sim", fault_rate: float = 0.0) -> LabSession:
+    """Build the simulated station, RunEngine and planner for `campaign` and register the session.
+
+    `transport="serial"` serves the twin's furnace, MFCs, gauge and pressure controller through protocol
+    emulators on ptys (injecting reply faults at `fault_rate`) and drives them with the serial drivers.
+    """
     space = graphene_space()
     defaults = GrowthRecipe.from_params(campaign.recipe)
     check_space(space, defaults, station_config)
     planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
     twin = Twin(GrapheneTruth.draw(campaign.seed), SimClock(campaign.speedup), seed=campaign.seed,
                 gases=[line.gas for line in station_config.gas_lines])
-    station = build_station(station_config, sim_drivers(station_config, twin), twin.clock)
+    emulation = None
+    if transport == "serial":
+        emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)
+    elif transport != "sim":
+        raise ValueError(f"transport must be 'sim' or 'serial', got {transport!r}")
+    try:
+        drivers = build_drivers(emulation.config if emulation else station_config, twin)
+        station = build_station(station_config, drivers.drivers, twin.clock)
+    except BaseException:
+        if emulation is not None:
+            emulation.stop()
+        raise
     engine = RunEngine(context_managers=[])
     engine.subscribe(store.writer())
-    session = LabSession(campaign, station_config, store, station, engine, planner, defaults)
+    session = LabSession(campaign, station_config, store, station, engine, planner, defaults, drivers=drivers,
+                         emulation=emulation)
     _SESSIONS[campaign.campaign_id] = session
     return session
 

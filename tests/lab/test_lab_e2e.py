@@ -41,7 +41,7 @@ def test_every_experiment_is_one_growth_and_one_characterization_run(finished_ca
 
 
 def test_start_documents_carry_the_campaign_metadata(finished_campaign) -> None:
-    _, _, growths, measurements, _ = finished_campaign
+    session, _, growths, measurements, _ = finished_campaign
     for index, (growth, measurement) in enumerate(zip(growths, measurements, strict=True)):
         for run in (growth, measurement):
             start = run.metadata["start"]
@@ -49,7 +49,7 @@ def test_start_documents_carry_the_campaign_metadata(finished_campaign) -> None:
             assert start["experiment_index"] == index
             assert start["experiment_id"] == f"e2e-graphene/{index}"
             assert start["station"] == "sim-graphene-1"
-            assert start["planner"] == "skopt"
+            assert start["planner"] == session.planner.name
             assert start["sdlab_version"]
             assert set(start["params"]) == {"temperature_c", "ch4_sccm", "h2_sccm", "pressure_torr", "growth_min",
                                             "substrate"}
