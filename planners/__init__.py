@@ -6,10 +6,13 @@ A pure library (no imports from the lab, devices or simulators packages)::
 
     space = Space([Real("temperature_c", 900, 1070), Real("ch4_sccm", 0.5, 50, log=True)],
                   constraints=["ch4_sccm <= 0.05 * temperature_c"])
-    planner = make_planner("skopt", space, objectives=[Objective("quality")], seed=0)
+    planner = make_planner("botorch", space, objectives=[Objective("quality")], seed=0)
     batch = planner.ask(4)
     planner.tell([Observation(batch[0], values={"quality": 0.71}), Observation(batch[1], failed=True)])
     planner = make_planner.from_dict(planner.to_dict())   # or planners.load(state)
+
+Planners: ``random``, ``sobol``, ``skopt`` and ``botorch`` (the default). ``planners.ordering`` orders a
+batch to minimize furnace heating/cooling time; ``Planner.warm_start`` seeds a campaign with another's data.
 """
 
 from planners.base import Planner, Point

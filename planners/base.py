@@ -9,6 +9,11 @@ asks and tells give the same points, and ``from_dict(to_dict())`` (which replays
 Pending points are the ones a lab is running right now: they are excluded from candidate pools, and
 model-based planners treat them as already observed (constant liar) so that repeated asks spread out.
 Telling an observation of a pending point removes it from the pending list.
+
+Warm start (``warm_start``): observations of another campaign (same or overlapping space) are projected
+onto this space and kept apart from this campaign's own history: model-based planners train on them
+together with their own observations, but ``observations``, ``scores`` and ``best`` cover this campaign
+only. They are part of the state (``to_dict``) so a rebuilt planner sees them too.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class Planner(ABC):
         self._seed = int(seed)
         self._observations: list[Observation] = []
         self._pending: list[Point] = []
+        self._prior: list[Observation] = []
         self._ask_count = 0
 
     @property
@@ -82,6 +88,39 @@ class Planner(ABC):
     def observations(self) -> tuple[Observation, ...]:
         """Everything told so far, in order, with validated parameters."""
         return tuple(self._observations)
+
+    @property
+    def prior_observations(self) -> tuple[Observation, ...]:
+        """Observations taken over from other campaigns by ``warm_start`` (projected onto this space)."""
+        return tuple(self._prior)
+
+    def warm_start(self, observations: Iterable[Observation]) -> int:
+        """Take over another campaign's observations as prior data; returns how many were kept.
+
+        The other campaign's space may differ: parameters this space lacks are dropped from each point (the
+        projection assumes they mattered little); an observation missing one of this space's parameters,
+        with a value outside this space's bounds, or (unless failed) without a value for every objective
+        cannot be placed in this space and is skipped. Non-Observation items raise ValueError.
+        """
+        kept: list[Observation] = []
+        for index, observation in enumerate(observations):
+            if not isinstance(observation, Observation):
+                raise ValueError(
+                    f"warm-start observation {index}: expected an Observation, got {type(observation).__name__}"
+                )
+            if not all(name in observation.params for name in self._space.names):
+                continue
+            projected = replace(observation, params={n: observation.params[n] for n in self._space.names})
+            try:
+                kept.append(self._check(index, projected))
+            except ValueError:
+                continue
+        self._prior.extend(kept)
+        return len(kept)
+
+    def training_observations(self) -> tuple[Observation, ...]:
+        """What a model should learn from: the warm-start observations, then this campaign's own."""
+        return (*self._prior, *self._observations)
 
     @property
     def pending(self) -> tuple[Point, ...]:
@@ -185,6 +224,7 @@ class Planner(ABC):
             "observations": [o.as_dict() for o in self._observations],
             "pending": [dict(p) for p in self._pending],
             "ask_count": self._ask_count,
+            "warm_start": [o.as_dict() for o in self._prior],
         }
 
     @classmethod
@@ -204,6 +244,7 @@ class Planner(ABC):
             seed=state["seed"],
             **state["options"],
         )
+        planner.warm_start(Observation.from_dict(o) for o in state.get("warm_start", []))
         planner.tell([Observation.from_dict(o) for o in state["observations"]])
         planner._pending = [planner.space.validate(p) for p in state["pending"]]
         planner._ask_count = int(state["ask_count"])

@@ -47,6 +47,21 @@ def sample_feasible(space: Space, n: int, draw: Callable[[int], np.ndarray]) -> 
     )
 
 
+def sobol_sampler(dimension: int, seed: int | np.random.Generator, skip: int = 0) -> Callable[[int], np.ndarray]:
+    """A draw function for ``sample_feasible``: a scrambled Sobol sequence from position ``skip`` onwards."""
+    sobol = qmc.Sobol(dimension, scramble=True, seed=seed)
+    if skip:
+        sobol.fast_forward(skip)
+
+    def draw(m: int) -> np.ndarray:
+        with warnings.catch_warnings():
+            # Asks take arbitrary prefixes of one sequence; balance holds for the sequence as a whole.
+            warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+            return sobol.random(m)
+
+    return draw
+
+
 class RandomPlanner(Planner):
     """Uniform random sampling (each parameter uniform on its own, possibly log, scale)."""
 
@@ -75,17 +90,7 @@ class SobolPlanner(Planner):
 
     def _sampler(self) -> Callable[[int], np.ndarray]:
         """A draw function continuing the sequence at the current position."""
-        sobol = qmc.Sobol(len(self.space), scramble=True, seed=self.seed)
-        if self._position:
-            sobol.fast_forward(self._position)
-
-        def draw(m: int) -> np.ndarray:
-            with warnings.catch_warnings():
-                # Asks take arbitrary prefixes of one sequence; balance holds for the sequence as a whole.
-                warnings.filterwarnings("ignore", message="The balance properties of Sobol")
-                return sobol.random(m)
-
-        return draw
+        return sobol_sampler(len(self.space), self.seed, self._position)
 
     def _propose(self, n: int, rng: np.random.Generator) -> list[Point]:
         points, consumed = sample_feasible(self.space, n, self._sampler())

@@ -1,7 +1,7 @@
 """Planner names -> planner classes: ``make_planner`` and ``load``.
 
 Entries are ``"module:Class"`` strings imported on first use, so a backend's heavy dependencies (skopt,
-later torch/botorch) load only when that planner is used. Adding a planner is one entry in ``PLANNERS``;
+torch/botorch) load only when that planner is used. Adding a planner is one entry in ``PLANNERS``;
 ``DEFAULT_PLANNER`` is what ``make_planner`` builds when no name is given.
 """
 
@@ -20,6 +20,7 @@ PLANNERS: dict[str, str] = {
     "random": "planners.random:RandomPlanner",
     "sobol": "planners.random:SobolPlanner",
     "skopt": "planners.gp_skopt:SkoptPlanner",
+    "botorch": "planners.gp_botorch:BotorchPlanner",
 }
 """Registered planners: name -> ``"module:Class"``."""
 

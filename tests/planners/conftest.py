@@ -6,7 +6,7 @@ import pytest
 
 from planners import Categorical, Integer, Objective, Real, Space
 
-PLANNER_NAMES = ("random", "sobol", "skopt")
+PLANNER_NAMES = ("random", "sobol", "skopt", "botorch")
 
 
 @pytest.fixture

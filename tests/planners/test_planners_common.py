@@ -18,7 +18,10 @@ def cvd_quality(point: dict) -> float:
 
 
 def options(planner_name: str, n_initial_points: int = 4) -> dict:
-    """Planner-specific options: a short initial design for skopt so tests reach the GP quickly."""
+    """Planner-specific options: a short initial design (and a cheap optimizer for botorch) so tests reach
+    the model quickly."""
+    if planner_name == "botorch":
+        return {"n_initial_points": n_initial_points, "num_restarts": 2, "raw_samples": 32}
     return {"n_initial_points": n_initial_points} if planner_name == "skopt" else {}
 
 

@@ -89,6 +89,18 @@ def test_skopt_respects_the_space(space: Space, seed: int) -> None:
     assert_valid(space, planner.ask(2))
 
 
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(space=spaces(), seed=st.integers(0, 2**31))
+def test_botorch_respects_the_space(space: Space, seed: int) -> None:
+    planner = make_planner(
+        "botorch", space, objectives=OBJECTIVES, seed=seed, n_initial_points=3, num_restarts=2, raw_samples=16
+    )
+    initial = planner.ask(3)
+    assert_valid(space, initial)
+    planner.tell(Observation(p, values={"v": float(i)}) for i, p in enumerate(initial))
+    assert_valid(space, planner.ask(2))
+
+
 @settings(max_examples=60, deadline=None)
 @given(space=spaces(), data=st.data())
 def test_encode_decode_round_trip(space: Space, data: st.DataObject) -> None:

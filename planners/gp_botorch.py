@@ -1,0 +1,468 @@
+"""Bayesian optimization with BoTorch: the default planner.
+
+Model. Points are encoded in the unit cube (``Space.encode``). Each objective's raw measured value gets its
+own ``SingleTaskGP`` (Matérn-5/2 ARD kernel, learned homoscedastic noise, so noisy repeats of a point are
+fine) with a fixed-bounds ``Normalize`` input transform and a ``Standardize`` outcome transform. Utilities
+("larger is better": ``y``, ``-y``, or ``-|y - target|`` for ``Objective(target=...)``) are applied to
+posterior samples by the acquisition's MC objective, so a target is modelled smoothly rather than through
+the kink of ``|y - target|``. Categorical parameters are modelled on their (ordinal) unit coordinate.
+
+Failures. A failed observation (no usable sample) says nothing about the objective; it is left out of the
+objective models. Once anything has failed, a feasibility GP is fitted on all points with labels +1
+(succeeded) / -1 (failed), and the acquisition becomes constrained log-EI: botorch weights each sample's
+improvement by ``sigmoid(-c / eta)`` with ``c = -feasibility`` (in log space), i.e. by the probability of
+success. Points near failures are thus avoided without pretending they scored badly.
+
+Acquisition. One objective, ``q = 1``, nothing pending, no failures, no target: analytic
+``LogExpectedImprovement`` with ``best_f`` the best posterior-mean utility at the data (robust to noise).
+Otherwise ``qLogNoisyExpectedImprovement`` (batches, pending points, feasibility weighting, targets).
+Several objectives: ``qLogNoisyExpectedHypervolumeImprovement`` with the reference point
+``min - REF_MARGIN * range`` of the observed utilities. Batches are chosen sequentially (greedy): each
+chosen point joins ``X_pending`` of the next, as do the points pending from earlier asks.
+
+Optimizing the acquisition (own loop around ``gen_candidates_scipy``). ``raw_samples`` feasible points are
+drawn (scrambled Sobol, rejection against the constraints, snapped to valid integers/categories); the best
+``num_restarts`` are polished by L-BFGS-B. Starts are grouped by their categorical values and each group is
+polished with those coordinates pinned (a cheap stand-in for ``optimize_acqf_mixed``: every category
+combination that scores well among the raw samples gets polished); integers are relaxed and rounded
+afterwards. With constraints, the best ``CONSTRAINED_RESTARTS`` starts are polished one at a time by SLSQP
+(botorch's limit for non-linear constraints); the constraints are passed as differentiable functions of
+the unit coordinates, so constraints on log-scaled parameters are exact. A polished point that, after
+rounding, violates a constraint is replaced by its (feasible) start, and the best of starts and polished
+points by acquisition value is proposed: proposals never violate constraints. botorch's
+``optimize_acqf_mixed_alternating`` was not used: it needs linear constraints in the optimized coordinates,
+which log-scaled parameters do not give. Candidate pools are scored exhaustively.
+
+Speed. Hyperparameters are refitted from scratch only at checkpoints of the history length (every
+observation up to ``REFIT_ALWAYS_UNTIL``, then whenever the history has grown by ``REFIT_GROWTH``);
+between checkpoints the model reuses the hyperparameters fitted on the history prefix at the last
+checkpoint. Those are a pure function of the history, so asks stay deterministic and a planner rebuilt
+from ``to_dict`` gives the same points; the in-memory cache only saves the refits. With more than
+``EXACT_LIMIT`` successful observations the GPs are trained on a subset of ``SUBSET_SIZE`` points (the
+``SUBSET_BEST`` best, the ``SUBSET_RECENT`` most recent and an even spread of the rest), which keeps
+fit+ask time flat as histories grow.
+
+Threads: torch and BLAS run single-threaded during an ask (restored afterwards): the matrices are small,
+and on a busy 2-core machine oversubscribed threads made fits six times slower.
+
+Determinism: every random choice derives from the ask's generator (``seed``, ask count); torch runs under
+``torch.random.fork_rng`` seeded from it, in float64.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from botorch.acquisition import AcquisitionFunction, LogExpectedImprovement, qLogNoisyExpectedImprovement
+from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
+from botorch.acquisition.objective import GenericMCObjective, ScalarizedPosteriorTransform
+from botorch.exceptions.warnings import BotorchWarning, OptimizationWarning
+from botorch.fit import fit_gpytorch_mll
+from botorch.generation.gen import gen_candidates_scipy
+from botorch.models import ModelListGP, SingleTaskGP
+from botorch.models.model import Model
+from botorch.models.transforms import Normalize, Standardize
+from gpytorch.mlls import ExactMarginalLogLikelihood
+from threadpoolctl import threadpool_limits
+
+from planners.base import Planner, Point
+from planners.objectives import Objective, Observation, scalarize
+from planners.random import sample_feasible, sobol_sampler
+from planners.space import Categorical, Integer, Space
+
+NUM_RESTARTS = 8
+"""Default number of starting points polished by gradient ascent per proposed point."""
+
+RAW_SAMPLES = 512
+"""Default number of feasible random points scored to pick the starting points."""
+
+CONSTRAINED_RESTARTS = 3
+"""At most this many starts are polished when the space has constraints (SLSQP runs one start at a time)."""
+
+MAXITER = 100
+"""Iteration cap of each polishing run."""
+
+REFIT_ALWAYS_UNTIL = 200
+"""Up to this many observations, hyperparameters are refitted at every ask."""
+
+REFIT_GROWTH = 1.1
+"""Beyond ``REFIT_ALWAYS_UNTIL``, refit when the history has grown by this factor since the last refit."""
+
+EXACT_LIMIT = 500
+"""Above this many successful observations the GPs are trained on a subset."""
+
+SUBSET_SIZE = 400
+"""Training-set size of the subset model."""
+
+SUBSET_BEST = 120
+"""Best observations always kept in the subset."""
+
+SUBSET_RECENT = 80
+"""Most recent observations always kept in the subset."""
+
+REF_MARGIN = 0.1
+"""Multi-objective reference point: this fraction of each utility's range below its worst observed value."""
+
+CACHE_SIZE = 16
+"""Fitted hyperparameter sets kept in memory (keyed by role and the prefix data they were fitted on)."""
+
+_DTYPE = torch.float64
+
+
+def checkpoint(n: int) -> int:
+    """The history length whose prefix the hyperparameters for a history of ``n`` are fitted on."""
+    if n <= REFIT_ALWAYS_UNTIL:
+        return n
+    last = REFIT_ALWAYS_UNTIL
+    while True:
+        following = max(last + 1, int(last * REFIT_GROWTH))
+        if following > n:
+            return last
+        last = following
+
+
+def subset_indices(scores: np.ndarray) -> np.ndarray:
+    """Indices (sorted) of the training subset for scores of successful observations in history order."""
+    n = len(scores)
+    if n <= EXACT_LIMIT:
+        return np.arange(n)
+    chosen = set(np.argsort(-scores, kind="stable")[:SUBSET_BEST].tolist())
+    chosen.update(range(n - SUBSET_RECENT, n))
+    rest = np.array([i for i in range(n) if i not in chosen])
+    spread = rest[np.linspace(0, len(rest) - 1, SUBSET_SIZE - len(chosen)).round().astype(int)]
+    return np.array(sorted(chosen | set(spread.tolist())))
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Training data derived from a history: encoded points, success flags, raw objective values."""
+
+    x: np.ndarray
+    ok: np.ndarray
+    y: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def build(cls, space: Space, objectives: Sequence[Objective], history: Sequence[Observation]) -> _Data:
+        """Encode ``history``; ``y`` and ``scores`` (scalarized utilities) cover the successful rows."""
+        x = space.encode([o.params for o in history])
+        ok = np.array([not o.failed for o in history], dtype=bool)
+        values = [o.values or {} for o in history if not o.failed]
+        y = np.array([[v[obj.name] for obj in objectives] for v in values], dtype=float).reshape(-1, len(objectives))
+        return cls(x, ok, y, scalarize(objectives, values))
+
+    def objective_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and values the objective GPs train on (a subset for large histories)."""
+        keep = subset_indices(self.scores)
+        return self.x[self.ok][keep], self.y[keep]
+
+    def feasibility_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and +1/-1 labels the feasibility GP trains on (all failures, successes as subset)."""
+        keep = np.flatnonzero(self.ok)[subset_indices(self.scores)]
+        rows = np.sort(np.concatenate([keep, np.flatnonzero(~self.ok)[-SUBSET_SIZE:]]))
+        return self.x[rows], np.where(self.ok[rows], 1.0, -1.0)[:, None]
+
+
+@contextmanager
+def _torch_context(rng: np.random.Generator) -> Iterator[None]:
+    """Seeded torch RNG (forked, so global state is untouched) and single-threaded torch and BLAS."""
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(), threadpool_limits(limits=1, user_api="blas"):
+        torch.manual_seed(int(rng.integers(2**31 - 1)))
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
+
+def _gp(x: np.ndarray, y: np.ndarray) -> SingleTaskGP:
+    """An unfitted SingleTaskGP with input and outcome transforms."""
+    d = x.shape[1]
+    bounds = torch.stack([torch.zeros(d, dtype=_DTYPE), torch.ones(d, dtype=_DTYPE)])
+    return SingleTaskGP(
+        torch.as_tensor(x, dtype=_DTYPE),
+        torch.as_tensor(y, dtype=_DTYPE).reshape(len(y), 1),
+        input_transform=Normalize(d, bounds=bounds),
+        outcome_transform=Standardize(1),
+    )
+
+
+def _hyperparameters(model: SingleTaskGP) -> dict[str, torch.Tensor]:
+    """The fitted hyperparameters of ``model`` (transform buffers excluded; they follow the data)."""
+    return {
+        k: v.detach().clone()
+        for k, v in model.state_dict().items()
+        if not k.startswith(("input_transform", "outcome_transform"))
+    }
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> SingleTaskGP:
+    """A SingleTaskGP fitted by maximum marginal likelihood from its default initialization."""
+    model = _gp(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizationWarning)
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    return model
+
+
+def _unit_value(space: Space, name: str, u: torch.Tensor) -> torch.Tensor:
+    """A numeric parameter's value as a differentiable function of its unit coordinate (integers relaxed)."""
+    parameter = space[name]
+    low, high = (parameter.low - 0.5, parameter.high + 0.5) if isinstance(parameter, Integer) else (
+        parameter.low,
+        parameter.high,
+    )
+    if parameter.log:
+        return torch.exp(np.log(low) + u * (np.log(high) - np.log(low)))
+    return low + u * (high - low)
+
+
+def _constraint_functions(space: Space) -> list[tuple[Callable[[torch.Tensor], torch.Tensor], bool]]:
+    """The space's constraints as intra-point callables ``g(u) >= 0`` on unit coordinates."""
+    index = {name: i for i, name in enumerate(space.names)}
+
+    def make(coefficients: dict[str, float], upper: float) -> Callable[[torch.Tensor], torch.Tensor]:
+        def g(u: torch.Tensor) -> torch.Tensor:
+            total = sum(c * _unit_value(space, n, u[..., index[n]]) for n, c in coefficients.items())
+            return (upper - total) / max(1.0, abs(upper))
+
+        return g
+
+    return [(make(dict(c.coefficients), c.upper), True) for c in space.constraints]
+
+
+class BotorchPlanner(Planner):
+    """GP Bayesian optimization with BoTorch (log-EI family; see the module docs).
+
+    Options: ``n_initial_points`` (Sobol points before the first model, default ``min(8, len(space) + 2)``,
+    counting warm-start observations), ``num_restarts`` and ``raw_samples`` (acquisition optimization
+    effort; lower them for speed in tests).
+    """
+
+    name = "botorch"
+
+    def __init__(
+        self,
+        space: Space,
+        objectives: Sequence[Objective],
+        seed: int | None = None,
+        n_initial_points: int | None = None,
+        num_restarts: int = NUM_RESTARTS,
+        raw_samples: int = RAW_SAMPLES,
+    ) -> None:
+        super().__init__(space, objectives, seed)
+        if n_initial_points is None:
+            n_initial_points = min(8, len(space) + 2)
+        for name, value in (
+            ("n_initial_points", n_initial_points),
+            ("num_restarts", num_restarts),
+            ("raw_samples", raw_samples),
+        ):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if raw_samples < num_restarts:
+            raise ValueError(f"raw_samples ({raw_samples}) must be at least num_restarts ({num_restarts})")
+        self._n_initial_points = int(n_initial_points)
+        self._num_restarts = int(num_restarts)
+        self._raw_samples = int(raw_samples)
+        self._cache: dict[Hashable, dict[str, torch.Tensor]] = {}
+        self._categorical = [i for i, p in enumerate(space.parameters) if isinstance(p, Categorical)]
+
+    def options(self) -> dict[str, Any]:
+        """Constructor arguments stored by ``to_dict``."""
+        return {
+            "n_initial_points": self._n_initial_points,
+            "num_restarts": self._num_restarts,
+            "raw_samples": self._raw_samples,
+        }
+
+    # --- models -----------------------------------------------------------------------------------------
+
+    def _model(self, role: str, rows: Callable[[_Data], tuple[np.ndarray, np.ndarray]]) -> SingleTaskGP:
+        """A GP on ``rows`` of the full history, with hyperparameters fitted at the history's checkpoint."""
+        history = self.training_observations()
+        x, y = rows(_Data.build(self.space, self.objectives, history))
+        prefix = checkpoint(len(history))
+        if prefix == len(history):
+            return _fit(x, y)
+        px, py = rows(_Data.build(self.space, self.objectives, history[:prefix]))
+        if len(py) < 2:
+            return _fit(x, y)
+        key = (role, px.tobytes(), py.tobytes())
+        if key not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = _hyperparameters(_fit(px, py))
+        model = _gp(x, y)
+        model.load_state_dict(self._cache[key], strict=False)
+        return model
+
+    def _surrogate(self, data: _Data) -> tuple[Model, bool]:
+        """The model (one output per objective, plus feasibility when anything failed) and that flag."""
+        models = [
+            self._model(f"objective{j}", lambda d, j=j: (d.objective_rows()[0], d.objective_rows()[1][:, j]))
+            for j in range(len(self.objectives))
+        ]
+        constrained = not data.ok.all()
+        if constrained:
+            models.append(self._model("feasibility", _Data.feasibility_rows))
+        return (models[0] if len(models) == 1 else ModelListGP(*models)), constrained
+
+    def _utilities(self, samples: torch.Tensor) -> torch.Tensor:
+        """Objective utilities of model samples (last dim: objectives, then feasibility)."""
+        return torch.stack([o.utility(samples[..., j]) for j, o in enumerate(self.objectives)], dim=-1)
+
+    def _acquisition(
+        self, data: _Data, surrogate: tuple[Model, bool], pending: np.ndarray, q: int
+    ) -> AcquisitionFunction:
+        """The acquisition function for the next point given the surrogate and ``pending`` (encoded) points."""
+        model, constrained = surrogate
+        x_ok = torch.as_tensor(data.objective_rows()[0], dtype=_DTYPE)
+        x_pending = torch.as_tensor(pending, dtype=_DTYPE) if len(pending) else None
+        single = len(self.objectives) == 1
+        if single and q == 1 and x_pending is None and not constrained and self.objectives[0].target is None:
+            weight = 1.0 if self.objectives[0].maximize else -1.0
+            transform = ScalarizedPosteriorTransform(torch.tensor([weight], dtype=_DTYPE))
+            with torch.no_grad():
+                best = transform.evaluate(model.posterior(x_ok).mean).max()
+            return LogExpectedImprovement(model, best_f=best, posterior_transform=transform)
+        m = len(self.objectives)
+        constraints = [lambda z: -z[..., m]] if constrained else None
+        if single:
+            return qLogNoisyExpectedImprovement(
+                model,
+                X_baseline=x_ok,
+                objective=GenericMCObjective(lambda z, X=None: self._utilities(z)[..., 0]),
+                constraints=constraints,
+                X_pending=x_pending,
+                cache_root=False,
+            )
+        utilities = self._utilities(torch.as_tensor(data.y, dtype=_DTYPE))
+        low, high = utilities.min(dim=0).values, utilities.max(dim=0).values
+        ref_point = low - REF_MARGIN * torch.clamp(high - low, min=1e-6)
+        return qLogNoisyExpectedHypervolumeImprovement(
+            model,
+            ref_point=ref_point,
+            X_baseline=x_ok,
+            objective=GenericMCMultiOutputObjective(lambda z, X=None: self._utilities(z)),
+            constraints=constraints,
+            X_pending=x_pending,
+            cache_root=False,
+        )
+
+    # --- acquisition optimization ----------------------------------------------------------------------
+
+    def _raw_points(self, rng: np.random.Generator) -> np.ndarray:
+        """``raw_samples`` feasible encoded points (valid integers and categories) from a seeded Sobol draw."""
+        points, _ = sample_feasible(self.space, self._raw_samples, sobol_sampler(len(self.space), rng))
+        return self.space.encode(points)
+
+    def _polish(self, acq: AcquisitionFunction, starts: np.ndarray) -> np.ndarray:
+        """Gradient-polished versions of ``starts``; categorical coordinates stay at each start's values."""
+        polished = starts.copy()
+        constraints = _constraint_functions(self.space) if self.space.constraints else None
+        groups = np.unique(starts[:, self._categorical], axis=0, return_inverse=True)[1].reshape(-1)
+        if constraints:  # botorch polishes one start at a time under non-linear constraints (SLSQP)
+            starts = starts[:CONSTRAINED_RESTARTS]
+            polished, groups = polished[:CONSTRAINED_RESTARTS], np.arange(len(starts))
+        for group in np.unique(groups):
+            rows = np.flatnonzero(groups == group)
+            lower, upper = torch.zeros(len(self.space), dtype=_DTYPE), torch.ones(len(self.space), dtype=_DTYPE)
+            lower[self._categorical] = upper[self._categorical] = torch.as_tensor(
+                starts[rows[0], self._categorical], dtype=_DTYPE
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", OptimizationWarning)
+                warnings.simplefilter("ignore", BotorchWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                candidates, _ = gen_candidates_scipy(
+                    torch.as_tensor(starts[rows], dtype=_DTYPE).unsqueeze(1),
+                    acq,
+                    lower_bounds=lower,
+                    upper_bounds=upper,
+                    nonlinear_inequality_constraints=constraints,
+                    options={"maxiter": MAXITER},
+                )
+            polished[rows] = candidates.detach().squeeze(1).numpy()
+        return polished
+
+    def _snap(self, encoded: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Rows of ``encoded`` decoded to valid points and re-encoded; infeasible ones replaced by ``fallback``."""
+        points = self.space.decode(np.clip(encoded, 0.0, 1.0))
+        feasible = np.array([all(c.satisfied(p) for c in self.space.constraints) for p in points])
+        return np.where(feasible[:, None], self.space.encode(points), fallback)
+
+    @staticmethod
+    def _evaluate(acq: AcquisitionFunction, encoded: np.ndarray) -> np.ndarray:
+        """Acquisition values of single points, in chunks."""
+        with torch.no_grad():
+            values = [acq(torch.as_tensor(chunk, dtype=_DTYPE).unsqueeze(1)) for chunk in np.array_split(
+                encoded, max(1, len(encoded) // 256)
+            )]
+        return torch.cat(values).numpy()
+
+    def _next_point(self, acq: AcquisitionFunction, rng: np.random.Generator) -> np.ndarray:
+        """The best feasible encoded point found for ``acq``."""
+        raw = self._raw_points(rng)
+        values = self._evaluate(acq, raw)
+        starts = raw[np.argsort(-values, kind="stable")[: self._num_restarts]]
+        polished = self._polish(acq, starts)
+        candidates = np.vstack([starts, self._snap(polished, starts[: len(polished)])])
+        return candidates[int(np.argmax(self._evaluate(acq, candidates)))]
+
+    def _sequential(
+        self, n: int, rng: np.random.Generator, pick: Callable[[AcquisitionFunction], np.ndarray]
+    ) -> list[np.ndarray]:
+        """Greedy batch: ``n`` encoded points, each chosen by ``pick`` with the previous ones pending."""
+        data = _Data.build(self.space, self.objectives, self.training_observations())
+        pending = self.space.encode(self.pending)
+        chosen: list[np.ndarray] = []
+        with _torch_context(rng):
+            surrogate = self._surrogate(data)
+            for _ in range(n):
+                acq = self._acquisition(data, surrogate, np.vstack([pending, *chosen]) if chosen else pending, n)
+                chosen.append(pick(acq))
+        return chosen
+
+    def _modelled(self) -> bool:
+        """Whether enough data exists for a model (else the initial design is used)."""
+        history = self.training_observations()
+        succeeded = sum(not o.failed for o in history)
+        return len(history) + len(self.pending) >= self._n_initial_points and succeeded >= 2
+
+    def _propose(self, n: int, rng: np.random.Generator) -> list[Point]:
+        if not self._modelled():
+            return self._initial_design(n)
+        chosen = self._sequential(n, rng, lambda acq: self._next_point(acq, rng))
+        return self.space.decode(np.vstack(chosen))
+
+    def _initial_design(self, n: int) -> list[Point]:
+        """The next ``n`` feasible points of the planner's scrambled Sobol sequence."""
+        start = len(self.observations) + len(self.pending)
+        points, _ = sample_feasible(self.space, start + n, sobol_sampler(len(self.space), self.seed))
+        return points[start:]
+
+    def _choose(self, n: int, available: list[Point], rng: np.random.Generator) -> list[Point]:
+        if not self._modelled():
+            return [available[i] for i in rng.choice(len(available), size=n, replace=False)]
+        encoded = self.space.encode(available)
+        taken: list[int] = []
+
+        def pick(acq: AcquisitionFunction) -> np.ndarray:
+            values = self._evaluate(acq, encoded)
+            values[taken] = -np.inf
+            taken.append(int(np.argmax(values)))
+            return encoded[taken[-1]]
+
+        self._sequential(n, rng, pick)
+        return [available[i] for i in taken]
+
