@@ -173,19 +173,17 @@ def emulate(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and of the faults.")] = 0,
 ) -> None:
     """Serve one instrument's protocol on a pty, backed by the physics twin, until interrupted."""
-    from simulators.clock import SimClock
+    from lab.config import station_twin
     from simulators.emulators import AlicatEmulator, EurothermEmulator, Faults, PR4000BEmulator, TPGEmulator
-    from simulators.graphene import GrapheneTruth
-    from simulators.twin import Twin
+    from simulators.emulators.station import alicat_units
 
     station = load_station()
-    twin = Twin(GrapheneTruth.draw(seed), SimClock(speedup), seed=seed, gases=[g.gas for g in station.gas_lines])
+    twin = station_twin(station, seed, speedup)
     options = {"link": str(link) if link else None, "faults": Faults(rate=fault_rate, seed=seed), "pace": pace}
     if link is not None and link.exists() and not link.is_symlink():
         raise UserError(f"--link {link} exists and is not a symlink; choose another path")
     if instrument is Instrument.alicat:
-        units = {chr(ord("A") + i): (g.gas, g.full_scale_sccm) for i, g in enumerate(station.gas_lines)}
-        emulator = AlicatEmulator(twin, units, **options)
+        emulator = AlicatEmulator(twin, alicat_units(station), **options)
     else:
         kind = {Instrument.eurotherm: EurothermEmulator, Instrument.tpg: TPGEmulator,
                 Instrument.pr4000b: PR4000BEmulator}[instrument]
@@ -209,14 +207,10 @@ def devices_check(
 ) -> None:
     """Connect to every device and print one line per device: its reading, or what went wrong."""
     from devices.drivers import DeviceError
-    from lab.config import build_drivers
-    from simulators.clock import SimClock
-    from simulators.graphene import GrapheneTruth
-    from simulators.twin import Twin
+    from lab.config import build_drivers, station_twin
 
     station = load_station(config)
-    twin = Twin(GrapheneTruth.draw(0), SimClock(1.0), gases=[g.gas for g in station.gas_lines])
-    driver_set = build_drivers(station, twin)
+    driver_set = build_drivers(station, station_twin(station))
     specs = station.driver_specs()
     reads = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),
              "pressure": ("read_pressure", "Torr"), "valve": ("read_open", "open")}

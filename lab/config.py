@@ -23,6 +23,7 @@ from devices.drivers import (
 from devices.station import PUMP_LINE, DeviceConfig, StationConfig
 from lab.errors import UserError, describe_validation
 from planners import DEFAULT_PLANNER, make_planner
+from simulators.clock import SimClock
 from simulators.drivers import (
     SimDataLogger,
     SimFlowController,
@@ -34,6 +35,7 @@ from simulators.drivers import (
     SimTemperatureController,
     SimValve,
 )
+from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
 
 DEFAULT_STATION = "graphene-sim.yaml"
@@ -105,6 +107,11 @@ def campaign_config(**settings: Any) -> CampaignConfig:
 def slug(text: str) -> str:
     """Lower-case letters, digits and dashes (for campaign ids and artifact keys)."""
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-")
+
+
+def station_twin(config: StationConfig, seed: int = 0, speedup: float = 1.0) -> Twin:
+    """The physics twin of a station: the seed's hidden truth, its gas lines, an accelerated clock."""
+    return Twin(GrapheneTruth.draw(seed), SimClock(speedup), seed=seed, gases=[line.gas for line in config.gas_lines])
 
 
 def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:

@@ -16,16 +16,13 @@ from bluesky import RunEngine
 
 from devices.station import Station, StationConfig, build_station
 from lab.analysis import graphene_outcome
-from lab.config import CampaignConfig, DriverSet, build_drivers
+from lab.config import CampaignConfig, DriverSet, build_drivers, station_twin
 from lab.plans import characterize, cvd_growth, spot_grid
 from lab.recipe import GrowthRecipe, graphene_space
 from lab.safety import check, check_space
 from lab.store import ArrayCollector, RunStore, sdlab_home
 from planners import Objective, Observation, Planner, make_planner
-from simulators.clock import SimClock
 from simulators.emulators.station import EmulatedStation, start_emulated_station
-from simulators.graphene import GrapheneTruth
-from simulators.twin import Twin
 
 OBJECTIVE = Objective("quality", maximize=True)
 SPECTRA = "raman_counts"  # array node of a characterization run: one spectrum per spot
@@ -164,8 +161,7 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
     defaults = GrowthRecipe.from_params(campaign.recipe)
     check_space(space, defaults, station_config)
     planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
-    twin = Twin(GrapheneTruth.draw(campaign.seed), SimClock(campaign.speedup), seed=campaign.seed,
-                gases=[line.gas for line in station_config.gas_lines])
+    twin = station_twin(station_config, campaign.seed, campaign.speedup)
     emulation = None
     if transport == "serial":
         emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)

@@ -32,14 +32,19 @@ class EmulatedStation:
         return {name: emulator.fault_counts() for name, emulator in self.emulators.items()}
 
 
+def alicat_units(config: StationConfig) -> dict[str, tuple[str, float]]:
+    """Alicat unit id (A, B, C…, in gas-line order) → (gas, full scale sccm) of the station's MFCs."""
+    return {uid: (line.gas, line.full_scale_sccm) for uid, line in zip(string.ascii_uppercase, config.gas_lines,
+                                                                         strict=False)}
+
+
 def start_emulated_station(config: StationConfig, twin: Twin, *, fault_rate: float = 0.0, seed: int = 0,
                            pace: bool = False) -> EmulatedStation:
     """Start a Eurotherm, Alicats (units A, B, C… on one shared port), a TPG and a PR4000B on ptys."""
     def faults(offset: int) -> Faults:
         return Faults(rate=fault_rate, seed=seed * 16 + offset, delay_s=EMULATED_TIMEOUT_S / 4)
 
-    units = {uid: (line.gas, line.full_scale_sccm) for uid, line in zip(string.ascii_uppercase, config.gas_lines,
-                                                                           strict=False)}
+    units = alicat_units(config)
     emulators: dict[str, PtyEmulator] = {}
     try:
         emulators["furnace"] = EurothermEmulator(twin, decimals=config.furnace.decimals, faults=faults(0), pace=pace)
