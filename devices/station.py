@@ -16,6 +16,7 @@ from devices.logger import InSituLogger
 from devices.optics import SampleStage, Spectrometer, SubstrateHolder
 
 QUARTZ_MAX_C = 1100.0
+SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
 PUMP_LINE = "pump"
 SERIAL_KINDS = ("furnace", "mfc", "gauge", "pressure")  # driver-key prefixes that have serial drivers
 
@@ -58,6 +59,7 @@ class GasLineConfig(DeviceConfig):
     full_scale_sccm: PositiveFloat
     flammable: bool = False
     inert: bool = False
+    oxidizer: bool = False
     valve: DeviceConfig = DeviceConfig()
 
 
@@ -66,7 +68,15 @@ class PressureControllerConfig(DeviceConfig):
 
 
 class SpectrometerConfig(DeviceConfig):
+    """The Raman spectrometer: `sim`, or a USB spectrometer through `seabreeze` (by serial number, else the
+    first one found; `backend` cseabreeze or pyseabreeze; optional dark-count and nonlinearity correction)."""
+
+    driver: Literal["sim", "seabreeze"] = "sim"
     laser_nm: float = Field(532.0, gt=200, lt=1100)
+    serial_number: str | None = None
+    backend: Literal["cseabreeze", "pyseabreeze"] = "cseabreeze"
+    correct_dark_counts: bool = False
+    correct_nonlinearity: bool = False
 
 
 class LoggerConfig(DeviceConfig):
@@ -82,6 +92,19 @@ class StationLimits(_Strict):
     max_pressure_torr: PositiveFloat
     unload_below_c: float = Field(100.0, gt=0, le=200)
     max_leak_rate_torr_per_min: PositiveFloat = 0.02
+    max_tube_torr: float = Field(900.0, gt=0, le=SEALED_TUBE_MAX_TORR)
+    min_carrier_sccm: float = Field(5.0, ge=0)
+    min_leak_check_s: float = Field(30.0, gt=0)
+    min_purge_s: float = Field(60.0, ge=0)
+
+
+class SafetySettings(_Strict):
+    """How the safety layer reacts: heartbeat watchdog, suspenders on out-of-range readings."""
+
+    watchdog_s: float = Field(600.0, gt=0)  # clock seconds without a heartbeat during a growth → safe state
+    watchdog_min_wall_s: float = Field(2.0, ge=0)  # and at least this long in wall time (accelerated clocks)
+    overtemp_margin_c: float = Field(10.0, ge=0)  # suspend above the substrate cap + margin; resume below the cap
+    resume_timeout_s: float = Field(900.0, gt=0)  # suspended longer than this (clock s) → latched safe state
 
 
 class StationConfig(_Strict):
@@ -100,6 +123,7 @@ class StationConfig(_Strict):
     stage: DeviceConfig = DeviceConfig()
     holder: DeviceConfig = DeviceConfig()
     logger: LoggerConfig = LoggerConfig()
+    safety: SafetySettings = SafetySettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> StationConfig:
@@ -111,6 +135,15 @@ class StationConfig(_Strict):
         for line in self.gas_lines:
             if line.inert and line.flammable:
                 raise ValueError(f"gas_lines: {line.gas} cannot be both inert and flammable")
+            if line.oxidizer and (line.inert or line.flammable):
+                raise ValueError(f"gas_lines: {line.gas} cannot be an oxidizer and inert or flammable")
+        inert = next(line for line in self.gas_lines if line.inert)
+        if self.limits.min_carrier_sccm > inert.full_scale_sccm:
+            raise ValueError(f"limits.min_carrier_sccm: {self.limits.min_carrier_sccm:g} exceeds the full scale of "
+                             f"the {inert.gas} line ({inert.full_scale_sccm:g} sccm)")
+        if self.limits.max_pressure_torr > self.limits.max_tube_torr:
+            raise ValueError(f"limits.max_pressure_torr: {self.limits.max_pressure_torr:g} exceeds max_tube_torr "
+                             f"({self.limits.max_tube_torr:g})")
         for substrate, cap in self.limits.substrate_max_c.items():
             if substrate not in self.substrates:
                 raise ValueError(f"limits.substrate_max_c: {substrate!r} is not one of substrates {self.substrates}")

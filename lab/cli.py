@@ -201,6 +201,22 @@ devices_app = typer.Typer(no_args_is_help=True, help="Instrument connections.")
 app.add_typer(devices_app, name="devices")
 
 
+_READS = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),
+          "pressure": ("read_pressure", "Torr"), "valve": ("read_open", "open")}
+
+
+def _reading(kind: str, driver: Any) -> str:
+    """What `devices check` shows for one device ('-' for devices with nothing to read)."""
+    if kind == "spectrometer":
+        wavelengths = driver.wavelengths()
+        return f"{wavelengths.size} px, {wavelengths[0]:.1f}–{wavelengths[-1]:.1f} nm"
+    method, unit = _READS.get(kind, (None, ""))
+    if method is None:
+        return "-"
+    value = getattr(driver, method)()
+    return f"{unit}={value}" if isinstance(value, bool) else f"{value:.6g} {unit}"
+
+
 @devices_app.command("check")
 def devices_check(
     config: Annotated[Path, typer.Option(help="Station config (YAML).")],
@@ -212,24 +228,18 @@ def devices_check(
     station = load_station(config)
     driver_set = build_drivers(station, station_twin(station))
     specs = station.driver_specs()
-    reads = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),
-             "pressure": ("read_pressure", "Torr"), "valve": ("read_open", "open")}
     failed = 0
-    print(f"{'device':<14} {'driver':<7} {'port':<24} reading")
+    print(f"{'device':<14} {'driver':<9} {'port':<24} reading")
     try:
         for key, driver in driver_set.drivers.items():
             spec = specs[key]
-            method, unit = reads.get(key.split(":")[0], (None, ""))
-            if method is None:
-                reading = "-"
-            else:
-                try:
-                    value = getattr(driver, method)()
-                    reading = f"{value:.6g} {unit}" if not isinstance(value, bool) else f"{unit}={value}"
-                except DeviceError as exc:
-                    failed += 1
-                    reading = f"ERROR {exc}"
-            print(f"{key:<14} {spec.driver:<7} {spec.port or '-':<24} {reading}")
+            try:
+                reading = _reading(key.split(":")[0], driver)
+            except DeviceError as exc:
+                failed += 1
+                reading = f"ERROR {exc}"
+            where = getattr(spec, "serial_number", None) or spec.port or "-"
+            print(f"{key:<14} {spec.driver:<9} {where:<24} {reading}")
     finally:
         driver_set.close()
     if failed:

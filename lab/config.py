@@ -17,6 +17,7 @@ from devices.drivers import (
     LinkStats,
     PortSettings,
     PR4000BController,
+    SeaBreezeSpectrometer,
     SerialLink,
     TPGGauge,
 )
@@ -149,8 +150,12 @@ class DriverSet:
         return {key: d.stats for key, d in self.drivers.items() if isinstance(getattr(d, "stats", None), LinkStats)}
 
     def close(self) -> None:
+        """Close the serial links and release any USB spectrometer."""
         for link in self.links.values():
             link.close()
+        for driver in self.drivers.values():
+            if isinstance(driver, SeaBreezeSpectrometer):
+                driver.close()
 
 
 def _serial_driver(key: str, spec: DeviceConfig, config: StationConfig, links: dict[str, SerialLink]) -> Any:
@@ -179,10 +184,16 @@ def _serial_driver(key: str, spec: DeviceConfig, config: StationConfig, links: d
 
 
 def build_drivers(config: StationConfig, twin: Twin) -> DriverSet:
-    """A driver for every device: the twin's sim driver, or a serial client where the config says `serial`."""
+    """A driver for every device: the twin's sim driver, or a serial/seabreeze client where the config says so."""
     drivers = sim_drivers(config, twin)
     links: dict[str, SerialLink] = {}
     for key, spec in config.driver_specs().items():
         if spec.driver == "serial":
             drivers[key] = _serial_driver(key, spec, config, links)
+    spectrometer = config.spectrometer
+    if spectrometer.driver == "seabreeze":
+        drivers["spectrometer"] = SeaBreezeSpectrometer(
+            spectrometer.serial_number, backend=spectrometer.backend,
+            correct_dark_counts=spectrometer.correct_dark_counts,
+            correct_nonlinearity=spectrometer.correct_nonlinearity)
     return DriverSet(drivers, links)

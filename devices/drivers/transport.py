@@ -21,6 +21,7 @@ import serial
 log = logging.getLogger("devices.drivers")
 T = TypeVar("T")
 READ_SLICE_S = 0.01  # reads wait at most this long at a time, so an exchange keeps its own deadline
+GARBLED_TAIL_S = 0.02  # after a bad reply, how long its remaining bytes may take to arrive
 
 
 class DeviceError(RuntimeError):
@@ -113,6 +114,7 @@ class SerialLink:
         self.retries = retries
         self.lock = threading.RLock()
         self._serial: serial.SerialBase | None = None
+        self._quiet_until = 0.0  # monotonic time before which a late or garbled reply may still arrive
 
     def _open(self, device: str) -> serial.SerialBase:
         if self._serial is None:
@@ -147,7 +149,7 @@ class SerialLink:
                 reader = None
                 try:
                     port = self._open(device)
-                    port.reset_input_buffer()
+                    self._await_quiet(port)
                     log.debug("%s %s > %s", device, self.port, request.hex(" "))
                     port.write(request)
                     port.flush()
@@ -162,11 +164,12 @@ class SerialLink:
                     got = bytes(reader.received).hex(" ") if reader else ""
                     last = f"no reply within {self.timeout_s:g} s" + (f" (partial: {got})" if got else "")
                     log.debug("%s %s timeout %s", device, self.port, got)
+                    self._quiet_until = time.monotonic() + self.timeout_s
                 except ReplyError as exc:
                     stats.reply_errors += 1
                     last = f"bad reply: {exc}"
                     log.debug("%s %s bad reply: %s", device, self.port, exc)
-                    self._drain()
+                    self._quiet_until = time.monotonic() + min(GARBLED_TAIL_S, self.timeout_s)
                 except (serial.SerialException, OSError, termios.error) as exc:
                     stats.reconnects += 1
                     last = f"port error: {_first_line(exc)}"
@@ -181,11 +184,16 @@ class SerialLink:
         raise DeviceError(f"{device} on {self.port}: {last} after {attempts} attempt(s) "
                           f"(check power, cable, address and baud rate {self.settings.baudrate})")
 
-    def _drain(self) -> None:
-        """Let a garbled reply finish arriving, then drop it."""
-        if self._serial is not None:
-            time.sleep(min(0.02, self.timeout_s))
-            self._serial.reset_input_buffer()
+    def _await_quiet(self, port: serial.SerialBase) -> None:
+        """Drop unread input, first letting the rest of a garbled reply, or a late one, arrive.
+
+        After a timeout the line stays reserved for one more timeout, so a reply up to twice the timeout late
+        is discarded instead of being taken as the answer to the next request (two register reads look alike).
+        """
+        pause = self._quiet_until - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        port.reset_input_buffer()
 
 
 def _first_line(exc: BaseException) -> str:

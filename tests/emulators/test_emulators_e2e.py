@@ -100,6 +100,18 @@ def test_faults_are_retried_and_counted(twin: Twin) -> None:
     assert furnace.stats.timeouts >= injected["dropped"] and furnace.stats.reply_errors > 0
 
 
+def test_a_reply_later_than_the_timeout_never_answers_the_next_request() -> None:
+    only_delays = Faults(rate=0.4, seed=3, delay_s=0.15, counts={"delayed": 0})
+    real_time = Twin(GrapheneTruth.draw(0), SimClock(1.0))  # the furnace barely warms during the test
+    with EurothermEmulator(real_time, faults=only_delays) as emulator:
+        furnace = EurothermController(SerialLink(emulator.path, PortSettings(9600), timeout_s=0.1, retries=4))
+        furnace.write_setpoint(850.3)
+        for _ in range(12):  # two reads whose replies look alike but for the value
+            assert furnace.read_setpoint() == pytest.approx(850.3)
+            assert furnace.read_pv() < 100
+        assert emulator.fault_counts()["delayed"] >= 3 and furnace.stats.timeouts >= 3
+
+
 def test_wrong_baud_rate_and_silence_fail_fast_with_one_line(twin: Twin, tmp_path) -> None:
     with EurothermEmulator(twin) as emulator:
         wrong = EurothermController(SerialLink(emulator.path, PortSettings(19200), timeout_s=0.1, retries=1))
