@@ -49,5 +49,6 @@ class TubeFurnace(Device):
                              timeout_s=1.5 * travel_s + 1800.0)
 
     def stop(self, *, success: bool = False) -> None:
-        """Hold the present temperature (RunEngine stop/pause); the safe state turns the heater off."""
-        self.driver.write_setpoint(min(self.driver.read_pv(), self.max_c))
+        """Hold the present temperature, never raising the setpoint (RunEngine stop/pause/suspend); the safe
+        state turns the heater off."""
+        self.driver.write_setpoint(min(self.driver.read_pv(), self.driver.read_setpoint(), self.max_c))

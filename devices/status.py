@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from ophyd import Device
@@ -11,6 +12,7 @@ from ophyd.status import Status
 from devices.interfaces import Clock
 
 MIN_POLLS = 10
+MIN_WALL_S = 5.0  # a wall-time clock times out after at least this long (an accelerated clock jumps on a stall)
 
 
 def settle_status(device: Device, read: Callable[[], float], target: float, tolerance: float, settle_s: float,
@@ -18,17 +20,20 @@ def settle_status(device: Device, read: Callable[[], float], target: float, tole
     """A Status that finishes once |read() − target| ≤ tolerance has held for `settle_s` (clock seconds).
 
     It fails with the driver's exception if a read fails, or with a timeout after `timeout_s` clock seconds
-    (and at least MIN_POLLS polls, so a coarse poll on a fast simulated clock cannot time out early).
+    (and at least MIN_POLLS polls, and for a clock that runs in wall time at least MIN_WALL_S of wall time, so
+    a coarse poll or a stalled host on a fast simulated clock cannot time out early).
     """
     status = Status(obj=device, settle_time=0)
     deadline = clock.time() + timeout_s
+    wall = clock.wall_seconds(timeout_s)
+    wall_deadline = time.monotonic() + (max(wall, MIN_WALL_S) if wall > 0 else 0.0)
 
     def watch() -> None:
         since: float | None = None
         polls = 0
         while not status.done:
             polls += 1
-            if clock.time() > deadline and polls > MIN_POLLS:
+            if clock.time() > deadline and polls > MIN_POLLS and time.monotonic() >= wall_deadline:
                 status.set_exception(TimeoutError(
                     f"{device.name}: did not settle at {target:g} ± {tolerance:g} within {timeout_s:g} s"))
                 return

@@ -9,11 +9,11 @@ import pytest
 from devices.station import StationConfig
 from lab.config import load_station
 from lab.errors import UserError
-from lab.recipe import GrowthRecipe, graphene_space
+from lab.recipe import GrowthRecipe, TmdRecipe, graphene_space
 from lab.safety import SafetyError, check, check_space, violations
 from planners import Categorical, Integer, Real, Space
 
-SAFE = GrowthRecipe()
+SAFE = GrowthRecipe(ar_sccm=5.0)  # the carrier a campaign adds (the station minimum)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_violations_name_the_broken_limit(station: StationConfig, changes: dict,
 @pytest.mark.parametrize("changes", [
     {"temperature_c": 1070.0},  # at the cap
     {"ch4_sccm": 50.0, "h2_sccm": 100.0, "purge_ar_sccm": 500.0},  # at full scale
-    {"ramp_c_per_min": 25.0, "pressure_torr": 20.0},
+    {"ramp_c_per_min": 25.0, "pressure_torr": 19.0},  # 95 % of the limit: the headroom flammable gas needs
     {"ch4_sccm": 0.0, "growth_min": 0.0},
 ])
 def test_limits_are_inclusive(station: StationConfig, changes: dict) -> None:
@@ -84,6 +84,32 @@ def test_a_gas_the_station_lacks(no_methane: StationConfig) -> None:
     (found,) = violations(SAFE, no_methane)
     assert "needs a CH4 line" in found and "sim-graphene-1" in found
     assert violations(replace(SAFE, ch4_sccm=0.0), no_methane) == []
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"leak_check_s": 29.0}, "leak_check_s 29 is shorter than the station's minimum leak check of 30 s"),
+    ({"purge_min": 0.5}, "purge_min 0.5 is shorter than the station's minimum purge of 60 s"),
+    ({"ar_sccm": 4.0}, "ar_sccm 4 is below the carrier minimum of 5 sccm that must flow with flammable gas"),
+    ({"purge_ar_sccm": 0.0}, "purge_ar_sccm must be above 0"),
+    ({"pressure_torr": 19.5}, "pressure_torr 19.5 leaves too little headroom for flammable gas (at most 19 Torr"),
+])
+def test_a_recipe_the_interlock_would_refuse_at_run_time_is_refused_up_front(station: StationConfig, changes: dict,
+                                                                            says: str) -> None:
+    (found,) = violations(replace(SAFE, **changes), station)
+    assert says in found
+
+
+def test_without_flammable_gas_no_carrier_or_headroom_is_needed(station: StationConfig) -> None:
+    assert violations(replace(SAFE, ch4_sccm=0.0, h2_sccm=0.0, anneal_h2_sccm=0.0, ar_sccm=0.0,
+                              pressure_torr=20.0), station) == []
+
+
+def test_tmd_recipes_are_checked_against_both_zones() -> None:
+    tmd = load_station(kind="tmd")
+    assert violations(TmdRecipe(h2_sccm=5.0), tmd) == []
+    assert "chalcogen_c 401 exceeds the chalcogen zone's cap of 400 °C" in violations(TmdRecipe(chalcogen_c=401.0),
+                                                                                        tmd)
+    assert "growth_c 1001 exceeds the SiO2/Si cap of 1000 °C" in violations(TmdRecipe(growth_c=1001.0), tmd)
 
 
 def test_every_violation_is_listed(station: StationConfig) -> None:
@@ -142,3 +168,13 @@ def test_the_defaults_are_checked_with_the_space(station: StationConfig) -> None
 def test_a_space_with_a_parameter_no_recipe_has_is_refused(station: StationConfig) -> None:
     with pytest.raises(SafetyError, match=r"search space: unknown recipe parameter.*laser_power"):
         check_space(Space([Real("laser_power", 1, 2)]), SAFE, station)
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"temperature_c": float("nan")}, "temperature_c nan is not a finite number"),
+    ({"ch4_sccm": "lots"}, "ch4_sccm 'lots' is not a finite number"),
+    ({"pressure_torr": None}, "pressure_torr None is not a finite number"),
+    ({"substrate": 3}, "substrate 3 is not text"),
+])
+def test_a_malformed_value_is_a_violation_not_a_crash(station: StationConfig, changes: dict, says: str) -> None:
+    assert violations(replace(SAFE, **changes), station) == [says]
