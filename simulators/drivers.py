@@ -2,49 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from simulators.spectra import raman_counts, wavelength_axis
+from simulators.thermal import FurnaceState
 from simulators.twin import Twin
+from simulators.worlds import GROWTH_ZONE
 
 
 class SimTemperatureController:
-    """A furnace controller whose setpoint ramps at the configured rate (like Eurotherm's SP rate limit)."""
+    """A furnace zone's controller whose setpoint ramps at the configured rate (like Eurotherm's SP rate limit)."""
 
-    def __init__(self, twin: Twin) -> None:
+    def __init__(self, twin: Twin, zone: str = GROWTH_ZONE) -> None:
+        if zone not in twin.zones:
+            raise ValueError(f"the simulated furnace has no zone {zone!r} (zones: {', '.join(twin.zones)})")
         self.twin = twin
+        self.zone = zone
+
+    def _state(self) -> FurnaceState:
+        self.twin.advance()
+        return self.twin.zones[self.zone]
 
     def read_pv(self) -> float:
-        return self.twin.read("temperature")
+        return self.twin.read(f"temperature:{self.zone}")
 
     def read_setpoint(self) -> float:
-        self.twin.advance()
-        return self.twin.furnace.target_c
+        return self._state().target_c
 
     def write_setpoint(self, celsius: float) -> None:
-        self.twin.update(target_c=celsius)
+        self.twin.update(self.zone, target_c=celsius)
 
     def read_ramp_rate(self) -> float:
-        self.twin.advance()
-        return self.twin.furnace.ramp_c_per_min
+        return self._state().ramp_c_per_min
 
     def write_ramp_rate(self, c_per_min: float) -> None:
-        self.twin.update(ramp_c_per_min=c_per_min)
+        self.twin.update(self.zone, ramp_c_per_min=c_per_min)
 
     def read_output_pct(self) -> float:
-        self.twin.advance()
-        return self.twin.furnace.output_pct
+        return self._state().output_pct
 
     def read_heater(self) -> bool:
-        self.twin.advance()
-        return not self.twin.furnace.manual
+        return not self._state().manual
 
     def write_heater(self, on: bool) -> None:
         if on == self.read_heater():
             return
         # Back to auto, the ramp restarts from the present temperature (bumpless transfer).
-        self.twin.update(manual=not on, manual_output_pct=0.0, working_setpoint_c=self.twin.furnace.tube_c,
-                         integral=0.0)
+        self.twin.update(self.zone, manual=not on, manual_output_pct=0.0,
+                         working_setpoint_c=self.twin.zones[self.zone].tube_c, integral=0.0)
 
 
 class SimFlowController:
@@ -106,12 +112,13 @@ class SimValve:
 
 
 class SimSpectrometer:
-    """A Raman spectrometer with the seabreeze `Spectrometer` API, looking at the twin's sample."""
+    """A spectrometer with the seabreeze `Spectrometer` API on one channel ("raman", "pl") of the twin's sample."""
 
-    def __init__(self, twin: Twin, laser_nm: float = 532.0) -> None:
+    def __init__(self, twin: Twin, laser_nm: float = 532.0, channel: str = "raman") -> None:
         self.twin = twin
         self.laser_nm = laser_nm
-        self._wavelengths = wavelength_axis()
+        self.channel = channel
+        self._wavelengths = twin.world.wavelengths(channel)
         self._integration_s = 1.0
 
     def integration_time_micros(self, integration_time_micros: int) -> None:
@@ -124,8 +131,8 @@ class SimSpectrometer:
 
     def intensities(self) -> np.ndarray:
         self.twin.clock.sleep(self._integration_s)
-        return raman_counts(self.twin.spot(), self._wavelengths, self._integration_s, self.twin.spectrum_rng(),
-                            laser_nm=self.laser_nm)
+        return self.twin.world.counts(self.twin.spot(), self.channel, self._integration_s, self.twin.spectrum_rng(),
+                                      self.laser_nm)
 
 
 class SimStage:
@@ -147,8 +154,8 @@ class SimLoader:
     def __init__(self, twin: Twin) -> None:
         self.twin = twin
 
-    def load(self, substrate: str) -> None:
-        self.twin.load(substrate)
+    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None:
+        self.twin.load(substrate, precursors_mg)
 
     def read_substrate(self) -> str:
         return self.twin.substrate or ""

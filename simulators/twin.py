@@ -1,24 +1,24 @@
-"""The physics twin of a CVD station: furnace, gas lines, tube pressure and the growing film.
+"""The physics twin of a CVD station: furnace zones, gas lines, tube pressure and the growing film.
 
 The twin integrates in steps of at most one simulated second up to its clock's current time whenever a
-driver touches it, so threads, statuses and the RunEngine all see one consistent world. It holds the
-hidden truth; drivers (simulators/drivers.py) see it only through noisy instrument readings.
+driver touches it, so threads, statuses and the RunEngine all see one consistent world. Its `World` holds
+the hidden truth of the film; drivers (simulators/drivers.py) see it only through noisy instrument readings.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from devices.interfaces import Clock
 from simulators.gas import VacuumModel, mfc_step, pressure_step, pump_speed
-from simulators.graphene import GrapheneSample, GrapheneTruth, GrowthConditions, growth_step
-from simulators.spectra import GrapheneSpot
 from simulators.thermal import FurnaceModel, FurnaceState, furnace_step
+from simulators.worlds import GROWTH_ZONE, TubeState, World
 
 MAX_STEP_S = 1.0
 PUMP_VALVE = "pump"
@@ -37,10 +37,10 @@ class SensorNoise:
 class Twin:
     """A simulated CVD station: the one world behind all of its simulated drivers."""
 
-    def __init__(self, truth: GrapheneTruth, clock: Clock, *, seed: int = 0, gases: Sequence[str] = ("Ar", "H2", "CH4"),
+    def __init__(self, world: World, clock: Clock, *, seed: int = 0, gases: Sequence[str] = ("Ar", "H2", "CH4"),
                  furnace: FurnaceModel | None = None, vacuum: VacuumModel | None = None,
                  mfc_tau_s: float = 1.5, noise: SensorNoise | None = None) -> None:
-        self.truth = truth
+        self.world = world
         self.clock = clock
         self.seed = seed
         self.furnace_model = furnace or FurnaceModel()
@@ -50,14 +50,15 @@ class Twin:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.RLock()
         self._now = clock.time()
-        self.furnace = FurnaceState.cold(self.furnace_model)
+        self.zones = {zone: FurnaceState.cold(self.furnace_model) for zone in world.zones}
         self.flows = dict.fromkeys(gases, 0.0)
         self.flow_setpoints = dict.fromkeys(gases, 0.0)
         self.valves = dict.fromkeys([*gases, PUMP_VALVE], False)
         self.pressure_torr = self.vacuum.atmosphere_torr
         self.pressure_setpoint_torr: float | None = None
         self.substrate: str | None = None
-        self.sample = GrapheneSample()
+        self.precursors_mg: dict[str, float] = {}
+        self.sample = world.new_sample(np.random.default_rng([seed, 0]))
         self.samples_loaded = 0
         self.stage_mm = (0.0, 0.0)
         self._log_period_s: float | None = None
@@ -79,40 +80,47 @@ class Twin:
                     self._log_next += self._log_period_s
             return self._now
 
+    @property
+    def furnace(self) -> FurnaceState:
+        """The growth zone's furnace."""
+        return self.zones[GROWTH_ZONE]
+
     def _step(self, dt: float) -> None:
-        self.furnace = furnace_step(self.furnace, self.furnace_model, dt)
+        for zone, state in self.zones.items():
+            self.zones[zone] = furnace_step(state, self.furnace_model, dt)
         for gas, flow in self.flows.items():
             self.flows[gas] = mfc_step(flow, self.flow_setpoints[gas], self.valves[gas], self.mfc_tau_s, dt)
         inflow = sum(self.flows.values())
         speed = pump_speed(self.vacuum, inflow, self.pressure_setpoint_torr, self.valves[PUMP_VALVE])
         self.pressure_torr = pressure_step(self.pressure_torr, inflow, speed, self.vacuum, dt)
         if self.substrate is not None:
-            self.sample = growth_step(self.sample, self.conditions(), dt, self.truth)
+            self.sample = self.world.grow(self.sample, self.tube_state(), dt)
 
-    def conditions(self) -> GrowthConditions:
-        """The instantaneous growth conditions inside the tube."""
-        return GrowthConditions(
-            temperature_c=self.furnace.tube_c, pressure_torr=self.pressure_torr,
-            ch4_sccm=self.flows.get("CH4", 0.0), h2_sccm=self.flows.get("H2", 0.0),
-            ar_sccm=self.flows.get("Ar", 0.0), substrate=self.substrate or "Cu")
+    def tube_state(self) -> TubeState:
+        """The instantaneous conditions inside the tube."""
+        return TubeState(zones_c={zone: state.tube_c for zone, state in self.zones.items()},
+                         flows_sccm=dict(self.flows), pressure_torr=self.pressure_torr,
+                         substrate=self.substrate or self.world.substrates[0], precursors_mg=dict(self.precursors_mg))
 
     # ---- noisy instrument readings ------------------------------------------------------------------
     def _gauss(self, sigma: float) -> float:
         return float(self._rng.normal(0.0, sigma))
 
     def read(self, quantity: str) -> float:
-        """A noisy reading of one quantity: 'temperature', 'pressure', 'flow:<gas>', 'coverage'."""
+        """A noisy reading: 'temperature' (growth zone), 'temperature:<zone>', 'pressure', 'flow:<gas>',
+        'coverage'."""
         with self._lock:
             self.advance()
             return self._read(quantity)
 
     def _read(self, quantity: str) -> float:
-        if quantity == "temperature":
-            return self.furnace.tube_c + self._gauss(self.noise.thermocouple_c)
+        if quantity == "temperature" or quantity.startswith("temperature:"):
+            zone = quantity.partition(":")[2] or GROWTH_ZONE
+            return self.zones[zone].tube_c + self._gauss(self.noise.thermocouple_c)
         if quantity == "pressure":
             return self.pressure_torr * (1.0 + self._gauss(self.noise.pressure_fraction))
         if quantity == "coverage":
-            return min(1.0, max(0.0, self.sample.coverage + self._gauss(self.noise.coverage)))
+            return min(1.0, max(0.0, self.world.coverage(self.sample) + self._gauss(self.noise.coverage)))
         if quantity.startswith("flow:"):
             flow = self.flows[quantity.removeprefix("flow:")]
             return max(0.0, flow + self._gauss(self.noise.flow_fraction * max(flow, 1.0)))
@@ -122,6 +130,7 @@ class Twin:
         values = {"temperature_c": self._read("temperature"), "setpoint_c": self.furnace.working_setpoint_c,
                   "output_pct": self.furnace.output_pct, "pressure_torr": self._read("pressure"),
                   "coverage": self._read("coverage")}
+        values.update({f"{zone}_c": self._read(f"temperature:{zone}") for zone in self.zones if zone != GROWTH_ZONE})
         values.update({f"{gas.lower()}_sccm": self._read(f"flow:{gas}") for gas in self.flows})
         return values
 
@@ -129,15 +138,16 @@ class Twin:
         """Field -> units of what the in-situ logger records."""
         fields = {"temperature_c": "degC", "setpoint_c": "degC", "output_pct": "%", "pressure_torr": "Torr",
                   "coverage": "fraction"}
+        fields.update({f"{zone}_c": "degC" for zone in self.zones if zone != GROWTH_ZONE})
         fields.update({f"{gas.lower()}_sccm": "sccm" for gas in self.flows})
         return fields
 
     # ---- actuators (called by the simulated drivers) ------------------------------------------------
-    def update(self, **changes: object) -> None:
-        """Integrate to now, then apply furnace-controller changes (FurnaceState fields)."""
+    def update(self, zone: str = GROWTH_ZONE, **changes: object) -> None:
+        """Integrate to now, then apply furnace-controller changes (FurnaceState fields) to one zone."""
         with self._lock:
             self.advance()
-            self.furnace = replace(self.furnace, **changes)
+            self.zones[zone] = replace(self.zones[zone], **changes)
 
     def set_flow(self, gas: str, sccm: float) -> None:
         with self._lock:
@@ -154,19 +164,20 @@ class Twin:
             self.advance()
             self.pressure_setpoint_torr = torr
 
-    def load(self, substrate: str) -> None:
-        """A fresh, bare substrate goes into the tube."""
+    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None:
+        """A fresh, bare substrate (and fresh precursor boats, mg per source) goes into the tube."""
         with self._lock:
             self.advance()
             self.substrate = substrate
-            self.sample = GrapheneSample()
+            self.precursors_mg = dict(precursors_mg or {})
             self.samples_loaded += 1
+            self.sample = self.world.new_sample(np.random.default_rng([self.seed, self.samples_loaded]))
 
     def move_stage(self, x_mm: float, y_mm: float) -> None:
         with self._lock:
             self.stage_mm = (x_mm, y_mm)
 
-    def spot(self) -> GrapheneSpot:
+    def spot(self) -> Any:
         """The film under the laser at the stage position (fixed for this sample and position)."""
         with self._lock:
             self.advance()
@@ -174,7 +185,7 @@ class Twin:
             offset = 10**6  # stage positions within ±1 m map to non-negative seed words
             rng = np.random.default_rng([self.seed, self.samples_loaded, round(x * 1000) + offset,
                                          round(y * 1000) + offset])
-            return self.sample.spots(1, rng)[0]
+            return self.world.spot(self.sample, rng)
 
     def spectrum_rng(self) -> np.random.Generator:
         """The random stream for detector noise."""

@@ -82,9 +82,7 @@ class GrapheneFit:
             f.name: getattr(self, f.name) for f in fields(self) if f.name != "peaks"
         }
         for name, peak in self.peaks.items():
-            for attr in ("center", "fwhm", "height", "area"):
-                record[f"{_KEYS[name]}_{attr}"] = getattr(peak, attr)
-                record[f"{_KEYS[name]}_{attr}_err"] = getattr(peak, f"{attr}_err")
+            record.update(peak.as_record(_KEYS[name]))
         return record
 
 

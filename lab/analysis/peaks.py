@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import least_squares
+from threadpoolctl import ThreadpoolController
 
 _HALF_PI = math.pi / 2.0
 _FTOL = 1e-4  # relative cost decrease to stop at: parameters end within ~0.2 σ of the optimum
 _XTOL = 1e-10
 _RCOND = 1e-9  # singular values of the Jacobian below this fraction of the largest count as zero
 _MAX_NFEV = 100  # reached only when a band is at noise level, its centre and width then being undetermined
+_BLAS = ThreadpoolController()  # made after importing scipy, so that it also limits scipy's BLAS
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ class PeakFit:
         nan = math.nan
         return cls(name, nan, nan, nan, nan, nan, nan, nan, nan, ok=False)
 
+    def as_record(self, prefix: str) -> dict[str, float]:
+        """``<prefix>_<center|fwhm|height|area>`` and their ``..._err`` as a flat record."""
+        record = {}
+        for attr in ("center", "fwhm", "height", "area"):
+            record[f"{prefix}_{attr}"] = getattr(self, attr)
+            record[f"{prefix}_{attr}_err"] = getattr(self, f"{attr}_err")
+        return record
+
 
 @dataclass(frozen=True)
 class WindowFit:
@@ -74,13 +84,13 @@ def lorentzian(x: np.ndarray, center: float, fwhm: float, height: float) -> np.n
     return height / (1.0 + u * u)
 
 
-def _model(x: np.ndarray, n_peaks: int, n_background: int):
-    """Model and Jacobian on ``x``: ``n_peaks`` Lorentzians + a polynomial of ``n_background`` terms.
+def _model(x: np.ndarray, n_peaks: int, basis: np.ndarray):
+    """Model and Jacobian on ``x``: ``n_peaks`` Lorentzians + a linear combination of the ``basis`` columns.
 
-    Both are functions of the parameters ``p``: the coefficients of powers of ``x`` scaled to [−1, 1], then
-    centre, FWHM and height of every band.
+    Both are functions of the parameters ``p``: the coefficients of the basis columns, then centre, FWHM and
+    height of every band.
     """
-    basis = np.polynomial.polynomial.polyvander(np.interp(x, (x[0], x[-1]), (-1.0, 1.0)), n_background - 1)
+    n_background = basis.shape[1]
     bands = range(n_background, n_background + 3 * n_peaks, 3)
 
     def model(p: np.ndarray) -> np.ndarray:
@@ -134,25 +144,32 @@ def _start_values(x: np.ndarray, y: np.ndarray, guess: PeakGuess) -> tuple[float
 
 
 def fit_lorentzians(
-    x: np.ndarray, y: np.ndarray, guesses: Sequence[PeakGuess], background_order: int = 2
+    x: np.ndarray,
+    y: np.ndarray,
+    guesses: Sequence[PeakGuess],
+    background_order: int = 2,
+    templates: Sequence[np.ndarray] = (),
 ) -> WindowFit:
     """Fit one Lorentzian per guess + a polynomial background of ``background_order`` to a window's points.
 
-    ``x`` must be increasing. Heights are ≥ 0, centres and FWHMs within the guess bounds. Start values are
-    taken band by band in the order of ``guesses`` (strongest first works best), each from the data minus
-    the bands before it. After ``_MAX_NFEV`` evaluations the current parameters are kept. Returns unfit
-    results if there are too few points, non-finite values or the optimiser fails.
+    ``templates`` are further background shapes known except for their scale (e.g. a substrate's bands,
+    sampled on ``x``), each fitted with a free coefficient. ``x`` must be increasing. Heights are ≥ 0,
+    centres and FWHMs within the guess bounds. Start values are taken band by band in the order of
+    ``guesses`` (strongest first works best), each from the data minus the bands before it. After
+    ``_MAX_NFEV`` evaluations the current parameters are kept. Returns unfit results if there are too few
+    points, non-finite values or the optimiser fails.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    n_background = background_order + 1
+    n_background = background_order + 1 + len(templates)
     n_params = n_background + 3 * len(guesses)
     unfit = WindowFit({g.name: PeakFit.unfit(g.name) for g in guesses}, math.nan, ok=False)
     if x.size <= n_params or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         return unfit
-    model, jacobian = _model(x, len(guesses), n_background)
+    polynomial = np.polynomial.polynomial.polyvander(np.interp(x, (x[0], x[-1]), (-1.0, 1.0)), background_order)
+    model, jacobian = _model(x, len(guesses), np.column_stack([polynomial, *templates]))
     edge = min(y[:5].mean(), y[-5:].mean())
-    start = [edge] + [0.0] * background_order
+    start = [edge] + [0.0] * (n_background - 1)
     lower, upper = [-np.inf] * n_background, [np.inf] * n_background
     remainder = y - edge
     for guess in guesses:
@@ -162,22 +179,23 @@ def fit_lorentzians(
         lower += [guess.center_bounds[0], guess.fwhm_bounds[0], 0.0]
         upper += [guess.center_bounds[1], guess.fwhm_bounds[1], np.inf]
     try:
-        result = least_squares(
-            lambda p: model(p) - y,
-            start,
-            jac=jacobian,
-            bounds=(lower, upper),
-            x_scale="jac",
-            ftol=_FTOL,
-            xtol=_XTOL,
-            max_nfev=_MAX_NFEV,
-        )
+        with _BLAS.limit(limits=1, user_api="blas"):  # matrices this small only lose time to threading
+            result = least_squares(
+                lambda p: model(p) - y,
+                start,
+                jac=jacobian,
+                bounds=(lower, upper),
+                x_scale="jac",
+                ftol=_FTOL,
+                xtol=_XTOL,
+                max_nfev=_MAX_NFEV,
+            )
+            params = result.x
+            if result.status < 0 or not np.all(np.isfinite(params)):
+                return unfit
+            cov = _covariance(result.jac, result.fun)
     except (ValueError, np.linalg.LinAlgError):
         return unfit
-    params = result.x
-    if result.status < 0 or not np.all(np.isfinite(params)):
-        return unfit
-    cov = _covariance(result.jac, result.fun)
     noise = float(np.sqrt(np.mean(result.fun**2)))
     peaks = {}
     for i, guess in enumerate(guesses):

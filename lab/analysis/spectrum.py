@@ -26,6 +26,9 @@ def raman_shift(wavelength_nm: np.ndarray, laser_nm: float = LASER_NM) -> np.nda
 class Spectrum:
     """A Raman spectrum: ``shift`` (cm⁻¹, stored strictly increasing) and ``counts`` per pixel.
 
+    A PL spectrum uses the same validated pair with photon energy (eV) as ``shift`` and counts per eV
+    (:func:`lab.analysis.pl.pl_spectrum`).
+
     Both arrays are copied to read-only float arrays. A strictly decreasing axis is reversed together with
     the counts. Raises ValueError for arrays that are not 1-D, of different lengths, shorter than 3 points,
     with NaN or infinite values, or whose axis is not strictly monotonic.

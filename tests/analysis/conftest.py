@@ -1,14 +1,17 @@
-"""Synthetic Raman spectra with known truth (from simulators.spectra), fitted once per test session."""
+"""Synthetic spectra with known truth: graphene Raman (simulators.spectra, fitted once per test session) and
+TMD Raman + PL acquisitions (simulators.tmd_spectra)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from lab.analysis import GrapheneFit, Spectrum, fit_graphene
-from simulators.spectra import GrapheneSpot, SyntheticSpectrum, synthesize_spectrum, wavelength_axis
+from simulators.spectra import GrapheneSpot, Peak, SyntheticSpectrum, synthesize_spectrum, wavelength_axis
+from simulators.tmd_spectra import PL_SPECTROMETER, RAMAN_SPECTROMETER, TmdSpot, synthesize_pl, synthesize_raman
 
 N_PER_LAYER = 80  # bare, monolayer, bilayer, multilayer: 320 spectra in all
 EXPOSURE_S = 1.0
@@ -48,3 +51,44 @@ def cases() -> list[Case]:
         fit = fit_graphene(Spectrum.from_wavelengths(wavelengths, synthetic.counts))
         result.append(Case(spot, synthetic, fit))
     return result
+
+
+@dataclass(frozen=True)
+class TmdAcquisition:
+    """One simulated TMD spot: its truth and one Raman and one PL acquisition (from simulators.tmd_spectra)."""
+
+    spot: TmdSpot
+    raman: SyntheticSpectrum
+    pl: SyntheticSpectrum
+
+    def raman_center(self, mode: str) -> float:
+        """True centre (cm⁻¹) of the Raman ``mode``."""
+        return next(p.center for p in self.raman.peaks if p.name == mode)
+
+    def pl_band(self, band: str) -> Peak:
+        """The true PL ``band`` (centre and FWHM in eV)."""
+        return next(p for p in self.pl.peaks if p.name == band)
+
+
+@pytest.fixture(scope="session")
+def raman_nm() -> np.ndarray:
+    """The pixel wavelengths of the simulated Raman grating (≈ 140–680 cm⁻¹ at 532 nm)."""
+    return wavelength_axis(RAMAN_SPECTROMETER)
+
+
+@pytest.fixture(scope="session")
+def pl_nm() -> np.ndarray:
+    """The pixel wavelengths of the simulated PL grating (550–900 nm)."""
+    return wavelength_axis(PL_SPECTROMETER)
+
+
+@pytest.fixture
+def acquire(raman_nm: np.ndarray, pl_nm: np.ndarray) -> Callable[..., TmdAcquisition]:
+    """``acquire(spot, seed, exposure_s=2.0)``: one Raman and one PL acquisition of ``spot``."""
+
+    def _acquire(spot: TmdSpot, seed: int, exposure_s: float = 2.0) -> TmdAcquisition:
+        rng = np.random.default_rng(seed)
+        return TmdAcquisition(spot, synthesize_raman(spot, raman_nm, exposure_s, rng),
+                              synthesize_pl(spot, pl_nm, exposure_s, rng))
+
+    return _acquire

@@ -19,10 +19,11 @@ from simulators.drivers import (
     SimTemperatureController,
     SimValve,
 )
-from simulators.graphene import GrapheneSample, GrapheneTruth
+from simulators.graphene import GrapheneSample
 from simulators.twin import MAX_STEP_S, PUMP_VALVE, Twin
+from simulators.worlds import GrapheneWorld
 
-TRUTH = GrapheneTruth.draw(0)
+WORLD = GrapheneWorld.draw(0)
 
 
 class FakeClock:
@@ -50,7 +51,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def twin(clock: FakeClock) -> Twin:
-    return Twin(TRUTH, clock, seed=7)
+    return Twin(WORLD, clock, seed=7)
 
 
 def at(twin: Twin, seconds: float) -> None:
@@ -62,7 +63,7 @@ def at(twin: Twin, seconds: float) -> None:
 def hot_growth(twin: Twin, seconds: float = 600.0) -> None:
     """A substrate grown for `seconds` at 1030 °C, 5 sccm CH4 + 20 sccm H2, 1 Torr."""
     twin.load("Cu")
-    twin.furnace = replace(twin.furnace, element_c=1030.0, tube_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
+    twin.zones["growth"] = replace(twin.furnace, element_c=1030.0, tube_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
     for gas, sccm in (("CH4", 5.0), ("H2", 20.0)):
         twin.set_valve(gas, True)
         twin.set_flow(gas, sccm)
@@ -148,7 +149,7 @@ def test_pump_down_and_regulation(twin: Twin) -> None:
 # ---- the sample --------------------------------------------------------------------------------------
 
 def test_nothing_grows_without_a_substrate(twin: Twin) -> None:
-    twin.furnace = replace(twin.furnace, tube_c=1030.0, element_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
+    twin.zones["growth"] = replace(twin.furnace, tube_c=1030.0, element_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
     twin.set_valve("CH4", True)
     twin.set_flow("CH4", 5.0)
     at(twin, 300.0)
@@ -164,11 +165,11 @@ def test_graphene_grows_and_load_resets_the_sample(twin: Twin) -> None:
     assert twin.sample == GrapheneSample()
     assert twin.sample.coverage == 0.0
     assert twin.samples_loaded == 2
-    assert twin.conditions().substrate == "CuNi"
+    assert twin.tube_state().substrate == "CuNi"
 
 
 def test_spot_is_deterministic_per_position_and_sample(clock: FakeClock) -> None:
-    a, b = Twin(TRUTH, clock, seed=7), Twin(TRUTH, FakeClock(), seed=7)
+    a, b = Twin(WORLD, clock, seed=7), Twin(WORLD, FakeClock(), seed=7)
     hot_growth(a)
     hot_growth(b)
     positions = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (-2.5, 3.25), (0.0, 0.0)]
@@ -185,7 +186,7 @@ def test_spot_is_deterministic_per_position_and_sample(clock: FakeClock) -> None
     assert first == spots(b)  # same seed, same history
     assert first[0] == first[-1]  # back at the same position
     assert len({spot.id_ig for spot in first[:-1]}) > 1  # different positions see different film
-    other_seed = Twin(TRUTH, FakeClock(), seed=8)
+    other_seed = Twin(WORLD, FakeClock(), seed=8)
     hot_growth(other_seed)
     assert spots(other_seed) != first
     a.load("Cu")  # a fresh, bare foil
@@ -225,7 +226,7 @@ def test_reading_an_unknown_quantity_raises(twin: Twin) -> None:
 
 def test_same_seed_same_readings() -> None:
     def readings(seed: int) -> list[float]:
-        twin = Twin(TRUTH, FakeClock(), seed=seed)
+        twin = Twin(WORLD, FakeClock(), seed=seed)
         return [twin.read(q) for q in ("temperature", "pressure", "flow:Ar", "temperature")]
 
     assert readings(3) == readings(3)
