@@ -9,13 +9,17 @@ tables keep scalars only.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow
 from bluesky.callbacks import CallbackBase
 from bluesky.callbacks.tiled_writer import TiledWriter
 from tiled.client import from_uri
@@ -25,6 +29,7 @@ from tiled.server import SimpleTiledServer
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
 SERVER_RECORD = "server.json"  # {pid, uri} of the process serving the catalog
+CATALOG_URI = "SDLAB_CATALOG_URI"  # a remote catalog (tiled URI with api_key) to use instead of the local one
 
 
 def sdlab_home() -> Path:
@@ -38,31 +43,45 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
-def _live_server(record: Path) -> str | None:
-    """The URI of the catalog server another live process serves, if any."""
+def live_server(directory: Path) -> dict[str, Any] | None:
+    """The record `{pid, uri}` of the live process serving the catalog in `directory`, if any."""
     try:
-        info = json.loads(record.read_text())
+        info = json.loads((directory / SERVER_RECORD).read_text())
         os.kill(info["pid"], 0)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return info["uri"]
+    return info
+
+
+def record_server(directory: Path, pid: int, uri: str) -> None:
+    """Announce that process `pid` serves the catalog in `directory` at `uri` (other processes then use it)."""
+    (directory / SERVER_RECORD).write_text(json.dumps({"pid": pid, "uri": uri}))
+
+
+def forget_server(directory: Path, pid: int) -> None:
+    """Remove the server record if it still names process `pid`."""
+    info = live_server(directory)
+    if info is None or info["pid"] == pid:
+        (directory / SERVER_RECORD).unlink(missing_ok=True)
 
 
 class RunStore:
-    """A client to the persistent catalog: through the process that already serves it, if one does, or
-    through an embedded tiled server on loopback that this store starts (and records for other processes).
+    """A client to the persistent catalog: the tiled server at `$SDLAB_CATALOG_URI` when set (a lab's shared
+    catalog), else through the local process that already serves the catalog, if one does, else through an
+    embedded tiled server on loopback that this store starts (and records for other processes).
     """
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or sdlab_home() / "catalog"
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._record = self.directory / SERVER_RECORD
         self._server: SimpleTiledServer | None = None
-        uri = _live_server(self._record)
-        if uri is None:
-            self._server = SimpleTiledServer(directory=self.directory)
-            uri = self._server.uri
-            self._record.write_text(json.dumps({"pid": os.getpid(), "uri": uri}))
+        uri = os.environ.get(CATALOG_URI) if directory is None else None
+        if not uri:
+            info = live_server(self.directory)
+            if info is None:
+                self._server = SimpleTiledServer(directory=self.directory)
+                record_server(self.directory, os.getpid(), self._server.uri)
+            uri = self._server.uri if self._server else info["uri"]
         self.client = from_uri(uri)
 
     def __enter__(self) -> RunStore:
@@ -74,7 +93,7 @@ class RunStore:
     def close(self) -> None:
         """Stop the embedded server, if this store started it."""
         if self._server is not None:
-            self._record.unlink(missing_ok=True)
+            forget_server(self.directory, os.getpid())
             self._server.close()
             self._server = None
 
@@ -82,13 +101,12 @@ class RunStore:
         """A RunEngine callback that stores every document."""
         return TiledWriter(self.client)
 
-    def runs(self, campaign: str | None = None, plan: str | None = None) -> list[Any]:
-        """Run nodes, optionally of one campaign and/or plan, oldest first."""
+    def runs(self, campaign: str | None = None, plan: str | None = None, where: RunFilter | None = None) -> list[Any]:
+        """Run nodes, optionally of one campaign and/or plan and matching `where`, oldest first."""
         results = self.client
-        if campaign is not None:
-            results = results.search(Key("start.campaign") == campaign)
-        if plan is not None:
-            results = results.search(Key("start.plan_name") == plan)
+        where = replace(where or RunFilter(), **({"campaign": campaign} if campaign is not None else {}))
+        for query in where.queries() + ([Key("start.plan_name") == plan] if plan is not None else []):
+            results = results.search(query)
         return sorted(results.values(), key=lambda run: run.metadata["start"]["time"])
 
     def write_arrays(self, uid: str, arrays: dict[str, np.ndarray]) -> None:
@@ -101,29 +119,112 @@ class RunStore:
         """Attach an experiment's analysed outcome to its characterization run."""
         self.client[uid].update_metadata(metadata={"outcome": outcome})
 
-    def experiments(self, campaign: str) -> list[dict[str, Any]]:
-        """One row per analysed experiment of a campaign (index order): ids, parameters, outcome."""
-        growths = {run.metadata["start"]["experiment_id"]: run for run in self.runs(campaign, GROWTH_PLAN)}
+    def documents(self, uid: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Replay run `uid` from the catalog as event-model documents: start, each stream's descriptor and
+        events, stop. The catalog keeps no event uids, so each event gets `<descriptor uid>/<seq_num>`."""
+        run = self.client[uid]
+        start = dict(run.metadata["start"])
+        yield "start", start
+        for name, stream in run.items():
+            if "BlueskyEventStream" not in {spec.name for spec in stream.specs}:
+                continue  # an array node (e.g. the spectra), not a stream
+            descriptor = {key: value for key, value in stream.metadata.items() if key != "_config_updates"}
+            descriptor.update(name=name, run_start=start["uid"])
+            yield "descriptor", descriptor
+            keys = list(descriptor["data_keys"])
+            for row in _event_rows(stream.base["internal"]):
+                yield "event", {"uid": f"{descriptor['uid']}/{row['seq_num']}", "descriptor": descriptor["uid"],
+                                "seq_num": int(row["seq_num"]), "time": float(row["time"]),
+                                "data": {key: row[key] for key in keys},
+                                "timestamps": {key: float(row[f"ts_{key}"]) for key in keys}}
+        if "stop" in run.metadata:
+            yield "stop", dict(run.metadata["stop"])
+
+    def experiments(self, campaign: str | None = None, where: RunFilter | None = None) -> list[dict[str, Any]]:
+        """One row per analysed experiment (campaign and index order): ids, parameters, status, outcome.
+
+        Runs a resume marked aborted are left out (their experiment was run again under the same id).
+        """
+        growths = {run.metadata["start"]["experiment_id"]: run for run in self.runs(campaign, GROWTH_PLAN, where)
+                   if not run.metadata.get("aborted")}
         rows = []
-        for run in self.runs(campaign, CHARACTERIZATION_PLAN):
+        for run in self.runs(campaign, CHARACTERIZATION_PLAN, where):
             start, outcome = run.metadata["start"], run.metadata.get("outcome")
-            if outcome is None:
+            if outcome is None or run.metadata.get("aborted"):
                 continue
             growth = growths.get(start["experiment_id"])
-            rows.append({"campaign": campaign, "index": start["experiment_index"],
+            rows.append({"campaign": start["campaign"], "index": start["experiment_index"],
                          "experiment_id": start["experiment_id"], "params": start["params"],
+                         "status": experiment_status(outcome), "station": start.get("station"),
+                         "material": start.get("material"),
                          "growth_uid": growth.metadata["start"]["uid"] if growth else None,
                          "characterization_uid": start["uid"], "time": _iso(start["time"]), **outcome})
-        return sorted(rows, key=lambda row: row["index"])
+        return sorted(rows, key=lambda row: (row["campaign"], row["index"]))
 
-    def campaigns(self) -> list[dict[str, Any]]:
-        """One summary per campaign found in the catalog, oldest first."""
-        first: dict[str, dict[str, Any]] = {}
-        for run in self.runs(plan=GROWTH_PLAN):
-            start = run.metadata["start"]
-            first.setdefault(start["campaign"], start)
-        return [{"campaign": cid, "material": start.get("material"), "planner": start.get("planner"),
-                 "station": start.get("station"), "started": _iso(start["time"])} for cid, start in first.items()]
+    def campaigns(self, where: RunFilter | None = None) -> list[dict[str, Any]]:
+        """One summary per campaign started within `where` (oldest first): what it grows where, with which
+        planner, how its experiments went (counts by status, best quality) and its runs' state (`open_runs`
+        without a stop document or outcome; `failed_runs` that stopped other than successfully)."""
+        where = where or RunFilter()
+        grouped: dict[str, list[Any]] = {}
+        for run in self.runs(where=replace(where, since=None, until=None)):
+            if not run.metadata.get("aborted"):
+                grouped.setdefault(run.metadata["start"]["campaign"], []).append(run)
+        return [_campaign_summary(cid, runs) for cid, runs in grouped.items()
+                if where.admits(runs[0].metadata["start"]["time"])]
+
+
+def _event_rows(table: Any) -> list[dict[str, Any]]:
+    """A stream's event table as rows of Python values, read as Arrow: through pandas (`table.read()`) the
+    array cells (e.g. spectra) come back as truncated strings."""
+    buffer = io.BytesIO()
+    table.export(buffer, format="application/vnd.apache.arrow.file")
+    return pyarrow.ipc.open_file(buffer.getvalue()).read_all().to_pylist()
+
+
+def experiment_status(outcome: dict[str, Any]) -> str:
+    """ok (a usable sample), failed (no usable sample) or unfit (spectra the analysis refused)."""
+    return "unfit" if outcome.get("unfit") else "failed" if outcome.get("failed") else "ok"
+
+
+def _campaign_summary(campaign: str, runs: list[Any]) -> dict[str, Any]:
+    first = runs[0].metadata["start"]
+    outcomes = [run.metadata.get("outcome") for run in runs if run.metadata["start"].get("plan_name")
+                == CHARACTERIZATION_PLAN]
+    statuses = [experiment_status(outcome) for outcome in outcomes if outcome is not None]
+    qualities = [o["quality"] for o in outcomes if o is not None and experiment_status(o) == "ok"]
+    stops = [run.metadata.get("stop") for run in runs]
+    return {"campaign": campaign, "material": first.get("material"), "planner": first.get("planner"),
+            "station": first.get("station"), "started": _iso(first["time"]), "experiments": len(statuses),
+            **{status: statuses.count(status) for status in ("ok", "failed", "unfit")},
+            "best_quality": max(qualities, default=None),
+            "open_runs": sum(stop is None for stop in stops) + outcomes.count(None),
+            "failed_runs": sum(stop is not None and stop.get("exit_status") != "success" for stop in stops)}
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs to find: by campaign, station and material, and start time in [since, until) (epoch s)."""
+
+    campaign: str | None = None
+    station: str | None = None
+    material: str | None = None
+    since: float | None = None
+    until: float | None = None
+
+    def queries(self) -> list[Any]:
+        """The tiled queries that select these runs on the server."""
+        found = [Key(f"start.{name}") == value for name in ("campaign", "station", "material")
+                 if (value := getattr(self, name)) is not None]
+        if self.since is not None:
+            found.append(Key("start.time") >= self.since)
+        if self.until is not None:
+            found.append(Key("start.time") < self.until)
+        return found
+
+    def admits(self, time: float) -> bool:
+        """Whether a start time lies within [since, until)."""
+        return (self.since is None or time >= self.since) and (self.until is None or time < self.until)
 
 
 class ArrayCollector(CallbackBase):

@@ -1,0 +1,98 @@
+"""deploy/: the Prefect deployments resolve to our flows, every station pool runs one flow at a time, the
+compose file takes its secrets from the environment only, and Prefect accepts the project file."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prefect import Flow
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def _deployments() -> list[dict[str, Any]]:
+    return yaml.safe_load((DEPLOY / "prefect.yaml").read_text())["deployments"]
+
+
+def _flow(entrypoint: str) -> Flow:
+    path, name = entrypoint.split(":")
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+
+
+RUN_PARAMETERS = {"campaign_id": "c-1", "target": "bandgap_ev=1.70"}  # what a run is started with
+
+
+def test_every_deployment_runs_one_of_our_flows_with_valid_parameters() -> None:
+    deployments = _deployments()
+    assert len({d["name"] for d in deployments}) == len(deployments)
+    for deployment in deployments:
+        flow = _flow(deployment["entrypoint"])
+        assert isinstance(flow, Flow)
+        signature = inspect.signature(flow.fn).parameters
+        required = {name for name, p in signature.items() if p.default is p.empty}
+        assert required <= set(RUN_PARAMETERS)
+        flow.validate_parameters({**{k: v for k, v in RUN_PARAMETERS.items() if k in signature},
+                                  **deployment["parameters"]})
+
+
+def test_each_station_pool_runs_one_flow_at_a_time() -> None:
+    pools = [d["work_pool"]["name"] for d in _deployments()]
+    assert len(set(pools)) == len(pools)  # one deployment per station pool
+    assert all(d["concurrency_limit"] == 1 for d in _deployments())
+    assert "set-concurrency-limit \"$station\" 1" in (DEPLOY / "pools.sh").read_text()
+
+
+def test_a_discover_deployment_only_with_a_discover_flow() -> None:
+    has_flow = (ROOT / "lab" / "discovery.py").exists()
+    assert any("discover" in d["entrypoint"] for d in _deployments()) == has_flow
+
+
+def test_compose_runs_postgres_prefect_tiled_and_a_worker_with_secrets_from_the_env() -> None:
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    services = yaml.safe_load(text)["services"]
+    assert {"postgres", "prefect-server", "tiled", "worker-sim"} <= set(services)
+    server = services["prefect-server"]["environment"]
+    assert server["PREFECT_SERVER_API_AUTH_STRING"].startswith("${")
+    assert server["PREFECT_API_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://")
+    assert "prefect worker start --pool sim" in services["worker-sim"]["command"]
+    assert services["worker-sim"]["environment"]["PREFECT_API_AUTH_STRING"].startswith("${")
+    assert all(port.startswith("127.0.0.1:") for s in services.values() for port in s.get("ports", []))
+    used = set(re.findall(r"\$\{(\w+)", text))
+    example = dict(line.split("=", 1) for line in (DEPLOY / ".env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert used == set(example)
+    assert all("change-me" in value for value in example.values())  # placeholders, not secrets
+    assert ".env" in (DEPLOY / ".gitignore").read_text().split()
+
+
+@pytest.mark.e2e
+def test_prefect_accepts_the_pools_and_deployments(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import get_current_settings
+
+    env = {**os.environ, "PREFECT_API_URL": get_current_settings().api.url, "PREFECT_HOME": str(tmp_path),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # this venv's prefect
+    pools = [d["work_pool"]["name"] for d in _deployments()]
+    for command in (["bash", str(DEPLOY / "pools.sh"), *pools],
+                    ["prefect", "--no-prompt", "deploy", "--all", "--prefect-file", str(DEPLOY / "prefect.yaml")]):
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    with get_client(sync_client=True) as client:
+        for pool in pools:
+            assert client.read_work_pool(pool).concurrency_limit == 1
+        deployments = {d.name: d for d in client.read_deployments()}
+    for expected in _deployments():
+        deployment = deployments[expected["name"]]
+        assert deployment.work_pool_name == expected["work_pool"]["name"]
+        assert deployment.entrypoint == expected["entrypoint"]
+        assert deployment.global_concurrency_limit.limit == 1
