@@ -1,17 +1,20 @@
 """Bayesian optimization with BoTorch: the default planner.
 
 Model. Points are encoded in the unit cube (``Space.encode``). Each objective's raw measured value gets its
-own ``SingleTaskGP`` (Matérn-5/2 ARD kernel, learned homoscedastic noise, so noisy repeats of a point are
-fine) with a fixed-bounds ``Normalize`` input transform and a ``Standardize`` outcome transform. Utilities
-("larger is better": ``y``, ``-y``, or ``-|y - target|`` for ``Objective(target=...)``) are applied to
-posterior samples by the acquisition's MC objective, so a target is modelled smoothly rather than through
-the kink of ``|y - target|``. Categorical parameters are modelled on their (ordinal) unit coordinate.
+own ``SingleTaskGP`` (botorch's defaults: RBF ARD kernel with dimension-scaled log-normal lengthscale prior
+and LogNormal(-4, 1) noise prior, learned homoscedastic noise, so noisy repeats of a point are fine) with a
+fixed-bounds ``Normalize`` input transform and a ``Standardize`` outcome transform. Utilities ("larger is
+better": ``y``, ``-y``, or ``-|y - target|`` for ``Objective(target=...)``) are applied to posterior samples
+by the acquisition's MC objective, so a target is modelled smoothly rather than through the kink of
+``|y - target|``. Categorical parameters are modelled on their (ordinal) unit coordinate.
 
 Failures. A failed observation (no usable sample) says nothing about the objective; it is left out of the
 objective models. Once anything has failed, a feasibility GP is fitted on all points with labels +1
-(succeeded) / -1 (failed), and the acquisition becomes constrained log-EI: botorch weights each sample's
-improvement by ``sigmoid(-c / eta)`` with ``c = -feasibility`` (in log space), i.e. by the probability of
-success. Points near failures are thus avoided without pretending they scored badly.
+(succeeded) / -1 (failed) and a fixed zero prior mean (unexplored regions: success odds 1:1, not the success
+rate, which made the corners far from a few failures look safe), and the acquisition becomes constrained
+log-EI: botorch weights each sample's improvement by ``sigmoid(-c / eta)`` with ``c = -feasibility`` (in log
+space), i.e. by the probability of success. Points near failures are thus avoided without pretending they
+scored badly.
 
 Acquisition. One objective, ``q = 1``, nothing pending, no failures, no target: analytic
 ``LogExpectedImprovement`` with ``best_f`` the best posterior-mean utility at the data (robust to noise).
@@ -21,17 +24,20 @@ Several objectives: ``qLogNoisyExpectedHypervolumeImprovement`` with the referen
 chosen point joins ``X_pending`` of the next, as do the points pending from earlier asks.
 
 Optimizing the acquisition (own loop around ``gen_candidates_scipy``). ``raw_samples`` feasible points are
-drawn (scrambled Sobol, rejection against the constraints, snapped to valid integers/categories); the best
-``num_restarts`` are polished by L-BFGS-B. Starts are grouped by their categorical values and each group is
-polished with those coordinates pinned (a cheap stand-in for ``optimize_acqf_mixed``: every category
-combination that scores well among the raw samples gets polished); integers are relaxed and rounded
-afterwards. With constraints, the best ``CONSTRAINED_RESTARTS`` starts are polished one at a time by SLSQP
-(botorch's limit for non-linear constraints); the constraints are passed as differentiable functions of
-the unit coordinates, so constraints on log-scaled parameters are exact. A polished point that, after
-rounding, violates a constraint is replaced by its (feasible) start, and the best of starts and polished
-points by acquisition value is proposed: proposals never violate constraints. botorch's
-``optimize_acqf_mixed_alternating`` was not used: it needs linear constraints in the optimized coordinates,
-which log-scaled parameters do not give. Candidate pools are scored exhaustively.
+drawn (scrambled Sobol, rejection against the constraints, snapped to valid integers/categories), plus
+``LOCAL_SAMPLES`` Gaussian perturbations of the best observations (as botorch's ``sample_around_best``): late
+in a campaign log-EI is large only in a tiny region next to the incumbent that uniform samples miss, so
+without them the last few percent to the optimum took many experiments. The best ``num_restarts`` are polished
+by L-BFGS-B. Starts are grouped by their categorical values and each group is polished with those coordinates
+pinned (a cheap stand-in for ``optimize_acqf_mixed``: every category combination that scores well among the
+raw samples gets polished); integers are relaxed and rounded afterwards. With constraints, the best
+``CONSTRAINED_RESTARTS`` starts are polished one at a time by SLSQP (botorch's limit for non-linear
+constraints); the constraints are passed as differentiable functions of the unit coordinates, so constraints
+on log-scaled parameters are exact. A polished point that, after rounding, violates a constraint is replaced
+by its (feasible) start, and the best of starts and polished points by acquisition value is proposed:
+proposals never violate constraints. botorch's ``optimize_acqf_mixed_alternating`` was not used: it needs
+linear constraints in the optimized coordinates, which log-scaled parameters do not give. Candidate pools are
+scored exhaustively.
 
 Speed. Hyperparameters are refitted from scratch only at checkpoints of the history length (every
 observation up to ``REFIT_ALWAYS_UNTIL``, then whenever the history has grown by ``REFIT_GROWTH``);
@@ -64,12 +70,13 @@ from botorch.acquisition import AcquisitionFunction, LogExpectedImprovement, qLo
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective, ScalarizedPosteriorTransform
-from botorch.exceptions.warnings import BotorchWarning, OptimizationWarning
+from botorch.exceptions.warnings import BotorchWarning, InputDataWarning, OptimizationWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.generation.gen import gen_candidates_scipy
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.model import Model
 from botorch.models.transforms import Normalize, Standardize
+from gpytorch.means import ZeroMean
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from threadpoolctl import threadpool_limits
 
@@ -83,6 +90,16 @@ NUM_RESTARTS = 8
 
 RAW_SAMPLES = 512
 """Default number of feasible random points scored to pick the starting points."""
+
+LOCAL_SAMPLES = 256
+"""Extra raw points drawn around the best observations, so that the acquisition's maximum next to the incumbent
+is among the starts once the model is sharp (botorch's ``sample_around_best``, at several scales)."""
+
+LOCAL_BEST = 3
+"""Number of best observations the local raw points are drawn around."""
+
+LOCAL_SCALES = (0.002, 0.01, 0.05, 0.15)
+"""Standard deviations (unit coordinates) of the local perturbations; each point draws one of them."""
 
 CONSTRAINED_RESTARTS = 3
 """At most this many starts are polished when the space has constraints (SLSQP runs one start at a time)."""
@@ -184,16 +201,22 @@ def _torch_context(rng: np.random.Generator) -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
-def _gp(x: np.ndarray, y: np.ndarray) -> SingleTaskGP:
-    """An unfitted SingleTaskGP with input and outcome transforms."""
+def _gp(x: np.ndarray, y: np.ndarray, zero_mean: bool = False) -> SingleTaskGP:
+    """An unfitted SingleTaskGP (botorch's default priors) with a fixed-bounds input transform.
+
+    Outputs are standardized, or with ``zero_mean`` (feasibility labels) kept raw under a fixed zero prior
+    mean, so that unexplored regions are predicted feasible with probability 1/2, not at the success rate."""
     d = x.shape[1]
     bounds = torch.stack([torch.zeros(d, dtype=_DTYPE), torch.ones(d, dtype=_DTYPE)])
-    return SingleTaskGP(
-        torch.as_tensor(x, dtype=_DTYPE),
-        torch.as_tensor(y, dtype=_DTYPE).reshape(len(y), 1),
-        input_transform=Normalize(d, bounds=bounds),
-        outcome_transform=Standardize(1),
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputDataWarning)  # raw +-1 labels are not standardized, on purpose
+        return SingleTaskGP(
+            torch.as_tensor(x, dtype=_DTYPE),
+            torch.as_tensor(y, dtype=_DTYPE).reshape(len(y), 1),
+            input_transform=Normalize(d, bounds=bounds),
+            outcome_transform=None if zero_mean else Standardize(1),
+            mean_module=ZeroMean() if zero_mean else None,
+        )
 
 
 def _hyperparameters(model: SingleTaskGP) -> dict[str, torch.Tensor]:
@@ -205,9 +228,9 @@ def _hyperparameters(model: SingleTaskGP) -> dict[str, torch.Tensor]:
     }
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> SingleTaskGP:
+def _fit(x: np.ndarray, y: np.ndarray, zero_mean: bool = False) -> SingleTaskGP:
     """A SingleTaskGP fitted by maximum marginal likelihood from its default initialization."""
-    model = _gp(x, y)
+    model = _gp(x, y, zero_mean)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizationWarning)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
@@ -289,20 +312,21 @@ class BotorchPlanner(Planner):
 
     def _model(self, role: str, rows: Callable[[_Data], tuple[np.ndarray, np.ndarray]]) -> SingleTaskGP:
         """A GP on ``rows`` of the full history, with hyperparameters fitted at the history's checkpoint."""
+        zero_mean = role == "feasibility"
         history = self.training_observations()
         x, y = rows(_Data.build(self.space, self.objectives, history))
         prefix = checkpoint(len(history))
         if prefix == len(history):
-            return _fit(x, y)
+            return _fit(x, y, zero_mean)
         px, py = rows(_Data.build(self.space, self.objectives, history[:prefix]))
         if len(py) < 2:
-            return _fit(x, y)
+            return _fit(x, y, zero_mean)
         key = (role, px.tobytes(), py.tobytes())
         if key not in self._cache:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            self._cache[key] = _hyperparameters(_fit(px, py))
-        model = _gp(x, y)
+            self._cache[key] = _hyperparameters(_fit(px, py, zero_mean))
+        model = _gp(x, y, zero_mean)
         model.load_state_dict(self._cache[key], strict=False)
         return model
 
@@ -361,9 +385,15 @@ class BotorchPlanner(Planner):
 
     # --- acquisition optimization ----------------------------------------------------------------------
 
-    def _raw_points(self, rng: np.random.Generator) -> np.ndarray:
-        """``raw_samples`` feasible encoded points (valid integers and categories) from a seeded Sobol draw."""
+    def _raw_points(self, data: _Data, rng: np.random.Generator) -> np.ndarray:
+        """Feasible encoded starting candidates (valid integers and categories): ``raw_samples`` from a seeded
+        Sobol draw, and up to ``LOCAL_SAMPLES`` Gaussian perturbations of the best observations."""
         points, _ = sample_feasible(self.space, self._raw_samples, sobol_sampler(len(self.space), rng))
+        best = data.x[data.ok][np.argsort(-data.scores, kind="stable")[:LOCAL_BEST]]
+        centres = best[rng.integers(len(best), size=LOCAL_SAMPLES)]
+        scales = np.asarray(LOCAL_SCALES)[rng.integers(len(LOCAL_SCALES), size=LOCAL_SAMPLES)]
+        local = self.space.decode(np.clip(centres + scales[:, None] * rng.normal(size=centres.shape), 0.0, 1.0))
+        points += [p for p in local if all(c.satisfied(p) for c in self.space.constraints)]
         return self.space.encode(points)
 
     def _polish(self, acq: AcquisitionFunction, starts: np.ndarray) -> np.ndarray:
@@ -410,9 +440,9 @@ class BotorchPlanner(Planner):
             )]
         return torch.cat(values).numpy()
 
-    def _next_point(self, acq: AcquisitionFunction, rng: np.random.Generator) -> np.ndarray:
+    def _next_point(self, acq: AcquisitionFunction, data: _Data, rng: np.random.Generator) -> np.ndarray:
         """The best feasible encoded point found for ``acq``."""
-        raw = self._raw_points(rng)
+        raw = self._raw_points(data, rng)
         values = self._evaluate(acq, raw)
         starts = raw[np.argsort(-values, kind="stable")[: self._num_restarts]]
         polished = self._polish(acq, starts)
@@ -420,7 +450,7 @@ class BotorchPlanner(Planner):
         return candidates[int(np.argmax(self._evaluate(acq, candidates)))]
 
     def _sequential(
-        self, n: int, rng: np.random.Generator, pick: Callable[[AcquisitionFunction], np.ndarray]
+        self, n: int, rng: np.random.Generator, pick: Callable[[AcquisitionFunction, _Data], np.ndarray]
     ) -> list[np.ndarray]:
         """Greedy batch: ``n`` encoded points, each chosen by ``pick`` with the previous ones pending."""
         data = _Data.build(self.space, self.objectives, self.training_observations())
@@ -430,7 +460,7 @@ class BotorchPlanner(Planner):
             surrogate = self._surrogate(data)
             for _ in range(n):
                 acq = self._acquisition(data, surrogate, np.vstack([pending, *chosen]) if chosen else pending, n)
-                chosen.append(pick(acq))
+                chosen.append(pick(acq, data))
         return chosen
 
     def _modelled(self) -> bool:
@@ -442,7 +472,7 @@ class BotorchPlanner(Planner):
     def _propose(self, n: int, rng: np.random.Generator) -> list[Point]:
         if not self._modelled():
             return self._initial_design(n)
-        chosen = self._sequential(n, rng, lambda acq: self._next_point(acq, rng))
+        chosen = self._sequential(n, rng, lambda acq, data: self._next_point(acq, data, rng))
         return self.space.decode(np.vstack(chosen))
 
     def _initial_design(self, n: int) -> list[Point]:
@@ -457,7 +487,7 @@ class BotorchPlanner(Planner):
         encoded = self.space.encode(available)
         taken: list[int] = []
 
-        def pick(acq: AcquisitionFunction) -> np.ndarray:
+        def pick(acq: AcquisitionFunction, data: _Data) -> np.ndarray:
             values = self._evaluate(acq, encoded)
             values[taken] = -np.inf
             taken.append(int(np.argmax(values)))
