@@ -25,8 +25,8 @@ from devices.drivers import (
 )
 from simulators.clock import SimClock
 from simulators.emulators import AlicatEmulator, EurothermEmulator, PR4000BEmulator, PtyEmulator, TPGEmulator
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import GrapheneWorld
 
 MODBUS_GAP_CHARS = 3.5
 
@@ -49,7 +49,7 @@ def measure(emulator: PtyEmulator, poll: Callable[[], object], seconds: float, g
 
 
 def run(seconds: float) -> dict[str, dict]:
-    twin = Twin(GrapheneTruth.draw(0), SimClock(1.0))
+    twin = Twin(GrapheneWorld.draw(0), SimClock(1.0))
     results = {}
     with EurothermEmulator(twin, pace=True) as emulator:
         furnace = EurothermController(SerialLink(emulator.path, PortSettings(9600)))

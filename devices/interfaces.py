@@ -6,6 +6,7 @@ instrument and a simulated one to the physics twin. Units: °C, sccm, Torr, seco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -91,9 +92,10 @@ class Stage(Protocol):
 
 @runtime_checkable
 class SubstrateLoader(Protocol):
-    """Puts a fresh substrate into the tube (an operator or a sample changer)."""
+    """Puts a fresh substrate, and fresh precursor boats (mg per source, e.g. {"MoO3": 10, "S": 200}), into
+    the tube (an operator or a sample changer)."""
 
-    def load(self, substrate: str) -> None: ...
+    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None: ...
     def read_substrate(self) -> str: ...
 
 

@@ -1,7 +1,8 @@
-"""Characterization hardware: the Raman spectrometer and the XY sample stage."""
+"""Sample handling and characterization: the substrate holder, the spectrometers and the XY stage."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,8 @@ from devices.interfaces import SpectrometerDriver, Stage, SubstrateLoader
 from devices.limits import check_range
 from devices.signals import DriverSignal
 from devices.status import done_status
+
+MAX_PRECURSOR_MG = 1000.0  # a boat holds at most a gram of powder
 
 
 class Spectrometer(Device):
@@ -82,9 +85,12 @@ class SubstrateHolder(Device):
         self.substrates = substrates
         super().__init__(name=name, **kwargs)
 
-    def set(self, value: str) -> Status:
-        """Load a fresh substrate of kind `value`."""
-        if value not in self.substrates:
-            raise ValueError(f"{self.name}: unknown substrate {value!r}; this station takes {self.substrates}")
-        self.driver.load(value)
+    def set(self, value: str | tuple[str, Mapping[str, float]]) -> Status:
+        """Load a fresh substrate of kind `value`, or `(substrate, precursor mg per source)`."""
+        substrate, precursors = (value, {}) if isinstance(value, str) else value
+        if substrate not in self.substrates:
+            raise ValueError(f"{self.name}: unknown substrate {substrate!r}; this station takes {self.substrates}")
+        for source, mg in precursors.items():
+            check_range(self.name, f"{source} load", mg, 0.0, MAX_PRECURSOR_MG, "mg")
+        self.driver.load(substrate, dict(precursors))
         return done_status(self)

@@ -18,6 +18,8 @@ from devices.optics import SampleStage, Spectrometer, SubstrateHolder
 QUARTZ_MAX_C = 1100.0
 SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
 PUMP_LINE = "pump"
+GROWTH_ZONE = "growth"  # furnace zones: the substrate's, and a TMD station's upstream chalcogen zone
+CHALCOGEN_ZONE = "chalcogen"
 SERIAL_KINDS = ("furnace", "mfc", "gauge", "pressure")  # driver-key prefixes that have serial drivers
 
 
@@ -89,6 +91,7 @@ class StationLimits(_Strict):
     max_temperature_c: float = Field(gt=0, le=QUARTZ_MAX_C)
     substrate_max_c: dict[str, float] = {}
     max_ramp_c_per_min: float = Field(gt=0, le=50)
+    max_chalcogen_c: float = Field(400.0, gt=0, le=QUARTZ_MAX_C)  # the chalcogen zone's cap (TMD stations)
     max_pressure_torr: PositiveFloat
     unload_below_c: float = Field(100.0, gt=0, le=200)
     max_leak_rate_torr_per_min: PositiveFloat = 0.02
@@ -102,7 +105,7 @@ class SafetySettings(_Strict):
     """How the safety layer reacts: heartbeat watchdog, suspenders on out-of-range readings."""
 
     watchdog_s: float = Field(600.0, gt=0)  # clock seconds without a heartbeat during a growth → safe state
-    watchdog_min_wall_s: float = Field(2.0, ge=0)  # and at least this long in wall time (accelerated clocks)
+    watchdog_min_wall_s: float = Field(30.0, ge=0)  # and at least this long in wall time (accelerated clocks)
     overtemp_margin_c: float = Field(10.0, ge=0)  # suspend above the substrate cap + margin; resume below the cap
     resume_timeout_s: float = Field(900.0, gt=0)  # suspended longer than this (clock s) → latched safe state
 
@@ -111,15 +114,17 @@ class StationConfig(_Strict):
     """Everything sdlab knows about one station."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    material: Literal["graphene"] = "graphene"
+    material: Literal["graphene", "tmd"] = "graphene"
     substrates: list[str] = Field(min_length=1)
     limits: StationLimits
     furnace: FurnaceConfig = FurnaceConfig()
+    chalcogen_furnace: FurnaceConfig | None = None  # TMD stations: the upstream (chalcogen powder) zone
     gas_lines: list[GasLineConfig] = Field(min_length=1)
     gauge: DeviceConfig = DeviceConfig()
     pressure_controller: PressureControllerConfig = PressureControllerConfig()
     pump_valve: DeviceConfig = DeviceConfig()
     spectrometer: SpectrometerConfig = SpectrometerConfig()
+    pl_spectrometer: SpectrometerConfig | None = None  # TMD stations: photoluminescence
     stage: DeviceConfig = DeviceConfig()
     holder: DeviceConfig = DeviceConfig()
     logger: LoggerConfig = LoggerConfig()
@@ -151,6 +156,15 @@ class StationConfig(_Strict):
                 raise ValueError(f"limits.substrate_max_c.{substrate}: {cap} exceeds max_temperature_c")
         return self
 
+    @model_validator(mode="after")
+    def _material_needs(self) -> StationConfig:
+        if self.material == "tmd":
+            for field, what in (("chalcogen_furnace", "the chalcogen zone's controller"),
+                                ("pl_spectrometer", "a photoluminescence spectrometer")):
+                if getattr(self, field) is None:
+                    raise ValueError(f"{field}: a tmd station needs {what} (e.g. {field}: {{driver: sim}})")
+        return self
+
     @property
     def inert_gas(self) -> str:
         """The purge gas."""
@@ -171,6 +185,10 @@ class StationConfig(_Strict):
                                           "pressure": self.pressure_controller, f"valve:{PUMP_LINE}": self.pump_valve,
                                           "spectrometer": self.spectrometer, "stage": self.stage,
                                           "holder": self.holder, "logger": self.logger}
+        if self.chalcogen_furnace is not None:
+            specs[f"furnace:{CHALCOGEN_ZONE}"] = self.chalcogen_furnace
+        if self.pl_spectrometer is not None:
+            specs["spectrometer:pl"] = self.pl_spectrometer
         for line in self.gas_lines:
             specs[f"mfc:{line.gas}"] = line
             specs[f"valve:{line.gas}"] = line.valve
@@ -196,14 +214,21 @@ class Station:
     stage: SampleStage
     holder: SubstrateHolder
     logger: InSituLogger
+    chalcogen_zone: TubeFurnace | None = None
+    pl_spectrometer: Spectrometer | None = None
 
     @property
     def name(self) -> str:
         return self.config.name
 
+    @property
+    def furnaces(self) -> list[TubeFurnace]:
+        """The growth zone, then the chalcogen zone where the station has one."""
+        return [self.furnace, *([self.chalcogen_zone] if self.chalcogen_zone is not None else [])]
+
     def process_readables(self) -> list[Device]:
         """What a growth run reads at each step: temperatures, flows, pressures, valve states."""
-        return [self.furnace, *self.mfcs.values(), self.gauge, self.pressure, *self.valves.values()]
+        return [*self.furnaces, *self.mfcs.values(), self.gauge, self.pressure, *self.valves.values()]
 
 
 def build_station(config: StationConfig, drivers: Mapping[str, Any], clock: Clock) -> Station:
@@ -228,5 +253,11 @@ def build_station(config: StationConfig, drivers: Mapping[str, Any], clock: Cloc
         spectrometer=Spectrometer(drivers["spectrometer"], laser_nm=config.spectrometer.laser_nm),
         stage=SampleStage(drivers["stage"]),
         holder=SubstrateHolder(drivers["holder"], substrates=config.substrates),
+        chalcogen_zone=None if config.chalcogen_furnace is None else TubeFurnace(
+            drivers[f"furnace:{CHALCOGEN_ZONE}"], clock=clock, max_c=limits.max_chalcogen_c,
+            max_ramp_c_per_min=limits.max_ramp_c_per_min, tolerance_c=config.chalcogen_furnace.tolerance_c,
+            settle_s=config.chalcogen_furnace.settle_s, name="chalcogen_zone"),
+        pl_spectrometer=None if config.pl_spectrometer is None else Spectrometer(
+            drivers["spectrometer:pl"], laser_nm=config.pl_spectrometer.laser_nm, name="pl_spectrometer"),
         logger=InSituLogger(drivers["logger"], clock=clock, period_s=config.logger.period_s),
     )

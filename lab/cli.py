@@ -17,7 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lab.config import campaign_config, load_station, slug
+from lab.discovery_cli import design_command, discover_command
 from lab.errors import UserError
+from lab.safety_cli import safety_app
 from planners import DEFAULT_PLANNER
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -57,7 +59,12 @@ def _quiet_prefect() -> None:
 @app.command()
 def simulate(
     config: Annotated[Path | None, typer.Option(help="Station config (YAML); default: built-in sim station.")] = None,
-    material: Annotated[str, typer.Option(help="Material to grow.")] = "graphene",
+    material: Annotated[str, typer.Option(help="Material to grow: graphene, or a TMD formula such as MoS2, WSe2, "
+                                               "Mo0.5W0.5S2 or MoSSe (TMDs use the built-in two-zone station).")
+                        ] = "graphene",
+    target_ev: Annotated[float | None, typer.Option("--target-ev", help="TMDs: the PL band gap (eV) to aim at; "
+                                                                       "quality then rewards closeness to it.")
+                         ] = None,
     planner: Annotated[str, typer.Option(help="Planner name (see planners.PLANNERS).")] = DEFAULT_PLANNER,
     experiments: Annotated[int, typer.Option(help="Number of experiments.")] = 12,
     batch: Annotated[int, typer.Option(help="Experiments proposed per planner ask.")] = 1,
@@ -73,21 +80,52 @@ def simulate(
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     cid = campaign_id or slug(f"{material}-{planner}-s{seed}-{stamp}")
-    settings = campaign_config(campaign_id=cid, material=material, planner=planner, experiments=experiments,
-                               batch=batch, seed=seed, speedup=speedup, spots=spots)
-    station = load_station(config)
+    settings = campaign_config(campaign_id=cid, material=material, target_ev=target_ev, planner=planner,
+                               experiments=experiments, batch=batch, seed=seed, speedup=speedup, spots=spots)
+    _run_campaign(settings, load_station(config, settings.material_spec.kind), transport.value, fault_rate)
+
+
+@app.command()
+def resume(
+    campaign_id: Annotated[str, typer.Argument(help="The campaign to continue.")],
+    experiments: Annotated[int | None, typer.Option(help="A new budget (default: the campaign's).")] = None,
+) -> None:
+    """Continue an interrupted campaign: rebuild the planner from the run history and run the rest.
+
+    Experiments a crash interrupted are marked aborted in the catalog and run again under the same id; the
+    station, planner, seed and transport are the campaign's own.
+    """
+    from lab.campaigns import load_record
+
+    record = load_record(campaign_id)
+    settings = record.campaign
+    if experiments is not None:
+        settings = campaign_config(**{**settings.model_dump(), "experiments": experiments})
+    _run_campaign(settings, record.station, record.transport, record.fault_rate, resumed=True)
+
+
+def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float, resumed: bool = False) -> None:
+    """Run (or continue) a campaign through Prefect with a progress bar, then print its summary."""
+    from lab.campaigns import CampaignRecord, open_record
+    from lab.session import ExperimentResult, campaign_plan, open_session
+
+    campaign_plan(settings, station)  # refuse a bad material, recipe or space before anything starts
+    open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
     _quiet_prefect()
     from lab.flows import campaign
-    from lab.session import ExperimentResult, open_session
     from lab.store import RunStore
 
+    cid = settings.campaign_id
     started = time.perf_counter()
     with RunStore() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                        TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                                        console=console) as progress:
-        session = open_session(settings, station, store, transport=transport.value,
-                               fault_rate=fault_rate)
-        bar = progress.add_task(cid, total=settings.experiments, status="starting Prefect…")
+        session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
+        done = len(session.results)
+        bar = progress.add_task(cid, total=settings.experiments, completed=done,
+                                status=f"resumed after {done}" if done or resumed else "starting Prefect…")
+        if session.aborted:
+            console.print(f"marked aborted and planned again: {', '.join(session.aborted)}")
 
         def advance(result: ExperimentResult) -> None:
             best = session.best()
@@ -97,7 +135,8 @@ def simulate(
 
         session.listeners.append(advance)
         try:
-            campaign.with_options(flow_run_name=cid)(cid)
+            name = f"{cid}-from-{done}" if done or resumed else cid
+            campaign.with_options(flow_run_name=name)(cid)
         finally:
             session.close()
     _summary(session.campaign_id, session.best(), len(session.results), time.perf_counter() - started)
@@ -122,26 +161,40 @@ def _summary(cid: str, best: Any, count: int, wall_s: float) -> None:
 
 @app.command()
 def history(
-    campaign_id: Annotated[str | None, typer.Argument(help="A campaign id; omit to list campaigns.")] = None,
-    format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
+    campaign_id: Annotated[str | None, typer.Argument(help="A campaign id: list its experiments. Omit to list "
+                                                           "campaigns.")] = None,
+    experiments: Annotated[bool, typer.Option("--experiments", help="List experiments (of every campaign that "
+                                                                    "matches) instead of campaigns.")] = False,
+    station: Annotated[str | None, typer.Option(help="Only runs on this station.")] = None,
+    material: Annotated[str | None, typer.Option(help="Only runs growing this material (e.g. graphene, MoS2).")
+                        ] = None,
+    since: Annotated[str | None, typer.Option(help="Only from this ISO date or date-time on (UTC by default).")
+                     ] = None,
+    until: Annotated[str | None, typer.Option(help="Only up to this ISO date (inclusive) or date-time.")] = None,
+    status: Annotated[str | None, typer.Option(help="Experiments: ok, failed or unfit. Campaigns: complete, "
+                                                    "incomplete or failed.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table, csv or json (to stdout).")] = Format.table,
+    output: Annotated[Path | None, typer.Option(help="Write the rows to this .csv or .parquet file instead.")
+                      ] = None,
 ) -> None:
-    """List campaigns, or one campaign's experiments, from the run history."""
+    """List campaigns, or experiments, from the run history (the catalog), filtered; print or export them."""
+    from lab.history import check_export, export, query, rows
     from lab.store import RunStore
 
+    if output is not None:
+        check_export(output)
+    request = query(campaign_id, station=station, material=material, since=since, until=until, status=status,
+                    experiments=experiments)
     with RunStore() as store:
-        if campaign_id is None:
-            rows = store.campaigns()
-        else:
-            rows = [_flat(row) for row in store.experiments(campaign_id)]
-            if not rows:
-                known = ", ".join(c["campaign"] for c in store.campaigns()[-5:]) or "none yet"
-                raise UserError(f"no experiments recorded for campaign {campaign_id!r} (recent campaigns: {known})")
-    _emit(rows, format)
-
-
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    params = row.pop("params")
-    return {"index": row.pop("index"), **params, **row}
+        found = rows(store, request)
+        if campaign_id is not None and not store.runs(campaign_id):
+            known = ", ".join(c["campaign"] for c in store.campaigns()[-5:]) or "none yet"
+            raise UserError(f"no experiments recorded for campaign {campaign_id!r} (recent campaigns: {known})")
+    if output is None:
+        _emit(found, format)
+    else:
+        export(found, output)
+        print(f"{len(found)} rows written to {output}", file=sys.stderr)
 
 
 def _emit(rows: list[dict[str, Any]], format: Format) -> None:
@@ -199,6 +252,9 @@ def emulate(
 
 devices_app = typer.Typer(no_args_is_help=True, help="Instrument connections.")
 app.add_typer(devices_app, name="devices")
+app.add_typer(safety_app, name="safety")
+app.command("design")(design_command)
+app.command("discover")(discover_command)
 
 
 _READS = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),
@@ -244,6 +300,72 @@ def devices_check(
         driver_set.close()
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Address both servers listen on (default: loopback only).")
+                    ] = "127.0.0.1",
+    prefect_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the Prefect server and UI.")] = 4200,
+    tiled_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the tiled server of the run catalog.")
+                          ] = 8000,
+) -> None:
+    """Serve the Prefect UI (flow runs, artifacts) and the run catalog (tiled) until Ctrl-C."""
+    from lab import ui as servers
+    from lab.store import sdlab_home
+
+    _quiet_prefect()
+    if not servers.is_loopback(host):
+        print(f"sdlab: warning: --host {host} exposes the Prefect API (no authentication unless "
+              "PREFECT_SERVER_API_AUTH_STRING is set) and the catalog beyond this machine", file=sys.stderr)
+    servers.interrupt_on_sigterm()
+    lab = servers.start(sdlab_home(), host, prefect_port, tiled_port)
+    try:
+        lab.wait_ready()
+        console.print(f"Prefect UI  {lab.prefect_url}\ntiled       {lab.tiled_url}\n"
+                      f"(catalog {lab.catalog}; campaigns started now write through this tiled server; "
+                      f"logs in {lab.prefect.log.parent})\nCtrl-C stops both.", soft_wrap=True)
+        lab.watch()
+    except KeyboardInterrupt:
+        print("sdlab ui: stopping", file=sys.stderr)
+    except RuntimeError as exc:
+        print(f"sdlab: error: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    finally:
+        lab.stop()
+
+
+@app.command()
+def fleet(
+    campaigns: Annotated[int, typer.Option(min=1, max=256, help="Simulated campaigns to run in parallel, each on a "
+                                                                "simulated station of its own.")] = 2,
+    workers: Annotated[int | None, typer.Option(min=1, help="Dask worker processes (default: one per campaign, "
+                                                            "at most one per CPU).")] = None,
+    material: Annotated[str, typer.Option(help="Material every campaign grows.")] = "graphene",
+    planner: Annotated[str, typer.Option(help="Planner name (see planners.PLANNERS).")] = DEFAULT_PLANNER,
+    experiments: Annotated[int, typer.Option(help="Experiments per campaign.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the first campaign; campaign i uses seed + i.")] = 0,
+    speedup: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 3600.0,
+    spots: Annotated[int, typer.Option(help="Raman spots per sample.")] = 16,
+) -> None:
+    """Run many simulated campaigns in parallel on a local Dask cluster (needs the extra sdlab[dask])."""
+    from lab.fleet import run_fleet
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    settings = [campaign_config(campaign_id=f"fleet-{stamp}-{index}", material=material, planner=planner,
+                                experiments=experiments, seed=seed + index, speedup=speedup, spots=spots)
+                for index in range(campaigns)]
+    station = load_station(None, settings[0].material_spec.kind)
+    _quiet_prefect()
+    started = time.perf_counter()
+    summaries = run_fleet(settings, station, workers or min(campaigns, os.cpu_count() or 1))
+    table = Table(title=f"{campaigns} campaigns in {time.perf_counter() - started:.1f} s")
+    for column in ("campaign", "experiments", "best quality"):
+        table.add_column(column)
+    for summary in summaries:
+        best = summary["best_quality"]
+        table.add_row(summary["campaign"], str(summary["experiments"]), "-" if best is None else f"{best:.3f}")
+    console.print(table)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,8 +21,11 @@ from devices.drivers import (
     SerialLink,
     TPGGauge,
 )
-from devices.station import PUMP_LINE, DeviceConfig, StationConfig
+from devices.interfaces import Clock
+from devices.station import CHALCOGEN_ZONE, PUMP_LINE, DeviceConfig, SpectrometerConfig, StationConfig
 from lab.errors import UserError, describe_validation
+from lab.materials import Material, parse_material
+from lab.safeguards import Safeguards
 from planners import DEFAULT_PLANNER, make_planner
 from simulators.clock import SimClock
 from simulators.drivers import (
@@ -36,10 +39,10 @@ from simulators.drivers import (
     SimTemperatureController,
     SimValve,
 )
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import WORLDS
 
-DEFAULT_STATION = "graphene-sim.yaml"
+DEFAULT_STATIONS = {"graphene": "graphene-sim.yaml", "tmd": "tmd-sim.yaml"}  # built-in station per kind
 CAMPAIGN_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
@@ -49,7 +52,8 @@ class CampaignConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     campaign_id: str = Field(pattern=CAMPAIGN_ID)
-    material: Literal["graphene"] = "graphene"
+    material: str = "graphene"  # graphene or a TMD formula (lab.materials.parse_material), stored canonical
+    target_ev: float | None = Field(None, gt=0.5, lt=3.5)  # TMDs: the PL band gap the campaign aims at
     planner: str = DEFAULT_PLANNER
     experiments: int = Field(12, ge=1, le=10_000)
     batch: int = Field(1, ge=1, le=64)
@@ -58,6 +62,16 @@ class CampaignConfig(BaseModel):
     exposure_s: float = Field(1.0, gt=0, le=60)
     speedup: float = Field(3600.0, gt=0, le=1e6)
     recipe: dict[str, float | str] = {}
+
+    @field_validator("material")
+    @classmethod
+    def _known_material(cls, text: str) -> str:
+        return parse_material(text).name
+
+    @property
+    def material_spec(self) -> Material:
+        """The parsed material: its station kind, composition, recipe type and search space."""
+        return parse_material(self.material)
 
     @field_validator("planner")
     @classmethod
@@ -84,11 +98,12 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def load_station(path: Path | None = None) -> StationConfig:
-    """The station config at `path`, or the packaged simulated graphene station."""
+def load_station(path: Path | None = None, kind: str = "graphene") -> StationConfig:
+    """The station config at `path`, or the packaged simulated station for materials of `kind`."""
     if path is None:
-        text = resources.files("lab.stations").joinpath(DEFAULT_STATION).read_text()
-        data, source = yaml.safe_load(text), f"built-in station {DEFAULT_STATION}"
+        name = DEFAULT_STATIONS[kind]
+        data = yaml.safe_load(resources.files("lab.stations").joinpath(name).read_text())
+        source = f"built-in station {name}"
     else:
         data, source = read_yaml(path, "station config"), f"station config {path}"
     try:
@@ -112,7 +127,8 @@ def slug(text: str) -> str:
 
 def station_twin(config: StationConfig, seed: int = 0, speedup: float = 1.0) -> Twin:
     """The physics twin of a station: the seed's hidden truth, its gas lines, an accelerated clock."""
-    return Twin(GrapheneTruth.draw(seed), SimClock(speedup), seed=seed, gases=[line.gas for line in config.gas_lines])
+    return Twin(WORLDS[config.material].draw(seed), SimClock(speedup), seed=seed,
+                gases=[line.gas for line in config.gas_lines])
 
 
 def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:
@@ -122,6 +138,10 @@ def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:
         "pressure": SimPressureController(twin), f"valve:{PUMP_LINE}": SimValve(twin, PUMP_LINE),
         "spectrometer": SimSpectrometer(twin, laser_nm=config.spectrometer.laser_nm), "stage": SimStage(twin),
         "holder": SimLoader(twin), "logger": SimDataLogger(twin)}
+    if config.chalcogen_furnace is not None:
+        drivers[f"furnace:{CHALCOGEN_ZONE}"] = SimTemperatureController(twin, CHALCOGEN_ZONE)
+    if config.pl_spectrometer is not None:
+        drivers["spectrometer:pl"] = SimSpectrometer(twin, laser_nm=config.pl_spectrometer.laser_nm, channel="pl")
     for line in config.gas_lines:
         drivers[f"mfc:{line.gas}"] = SimFlowController(twin, line.gas)
         drivers[f"valve:{line.gas}"] = SimValve(twin, line.gas)
@@ -140,6 +160,13 @@ class DriverSet:
 
     drivers: dict[str, Any]
     links: dict[str, SerialLink] = field(default_factory=dict)
+    safeguards: Safeguards | None = None
+
+    def guard(self, config: StationConfig, clock: Clock, *, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Put every driver behind the station's interlock and start its watchdog; returns the guarded drivers
+        (for `devices.station.build_station`). Nothing reaches a driver but through them."""
+        self.safeguards = Safeguards.start(config, self.drivers, clock, source=source)
+        return self.safeguards.interlock.guarded()
 
     @property
     def transport(self) -> str:
@@ -150,7 +177,9 @@ class DriverSet:
         return {key: d.stats for key, d in self.drivers.items() if isinstance(getattr(d, "stats", None), LinkStats)}
 
     def close(self) -> None:
-        """Close the serial links and release any USB spectrometer."""
+        """Stop the watchdog, close the serial links and release any USB spectrometer."""
+        if self.safeguards is not None:
+            self.safeguards.close()
         for link in self.links.values():
             link.close()
         for driver in self.drivers.values():
@@ -190,10 +219,8 @@ def build_drivers(config: StationConfig, twin: Twin) -> DriverSet:
     for key, spec in config.driver_specs().items():
         if spec.driver == "serial":
             drivers[key] = _serial_driver(key, spec, config, links)
-    spectrometer = config.spectrometer
-    if spectrometer.driver == "seabreeze":
-        drivers["spectrometer"] = SeaBreezeSpectrometer(
-            spectrometer.serial_number, backend=spectrometer.backend,
-            correct_dark_counts=spectrometer.correct_dark_counts,
-            correct_nonlinearity=spectrometer.correct_nonlinearity)
+        elif isinstance(spec, SpectrometerConfig) and spec.driver == "seabreeze":
+            drivers[key] = SeaBreezeSpectrometer(spec.serial_number, name=key, backend=spec.backend,
+                                                 correct_dark_counts=spec.correct_dark_counts,
+                                                 correct_nonlinearity=spec.correct_nonlinearity)
     return DriverSet(drivers, links)

@@ -10,10 +10,11 @@ import time
 from typing import Any
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_image_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from lab.config import slug
+from lab.plots import data_uri
 from lab.session import ExperimentResult, LabSession, session_for
 
 
@@ -46,6 +47,9 @@ def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str
     result = ExperimentResult(index, f"{campaign_id}/{index}", params, outcome, growth, measurement,
                               time.perf_counter() - started)
     session.learn(result)
+    create_image_artifact(image_url=data_uri(session.spectra_png(measurement, outcome)),
+                          key=f"{slug(campaign_id)}-exp-{index}-spectra",
+                          description=f"Spectra of experiment {campaign_id}/{index}")
     publish(session)
     return outcome
 
@@ -98,4 +102,5 @@ def campaign(campaign_id: str) -> dict[str, Any]:
     best = session.best()
     return {"campaign": campaign_id, "experiments": len(session.results),
             "best_quality": None if best is None else best.quality,
-            "best_params": None if best is None else best.params}
+            "best_params": None if best is None else best.params,
+            "best_outcome": None if best is None else best.outcome}

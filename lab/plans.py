@@ -14,12 +14,17 @@ import bluesky.preprocessors as bpp
 from bluesky.utils import Msg
 from ophyd import Signal
 
+from devices.optics import Spectrometer
 from devices.station import PUMP_LINE, Station
-from lab.recipe import GrowthRecipe
+from lab.interlocks import safe_state_commands
+from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
 
 Plan = Generator[Msg, Any, Any]
 PUMP_DOWN_TIMEOUT_S = 600.0
 COOL_TIMEOUT_S = 6 * 3600.0
+FILL_TIMEOUT_S = 3600.0
+ATMOSPHERIC_TORR = 700.0  # at or above: an atmospheric-pressure process (pump line closed, tube vents)
+FILLED = 0.97  # share of the process pressure at which the tube counts as filled
 
 
 class RecipeAbort(RuntimeError):
@@ -58,13 +63,19 @@ def _await(station: Station, step: Signal, status: Any, period_s: float) -> Plan
 
 
 def _set_flows(station: Station, flows: Mapping[str, float]) -> Plan:
-    """Open the lines that flow and close the others, then set and settle every MFC."""
-    args: list[Any] = []
-    for gas, mfc in station.mfcs.items():
-        sccm = flows.get(gas, 0.0)
-        yield from bps.mv(station.valves[gas], sccm > 0)
-        args += [mfc, sccm]
-    yield from bps.mv(*args)
+    """Change the gas flows in a safe order: flammables that stop first, then the other lines (the carrier),
+    then the flammables that flow. In each group the valves open or close, then every MFC is set and settles."""
+    starts = {gas: mfc.flammable and flows.get(gas, 0.0) > 0 for gas, mfc in station.mfcs.items()}
+    stopping = [gas for gas, mfc in station.mfcs.items() if mfc.flammable and not starts[gas]]
+    others = [gas for gas, mfc in station.mfcs.items() if not mfc.flammable]
+    for group in (stopping, others, [gas for gas, start in starts.items() if start]):
+        args: list[Any] = []
+        for gas in group:
+            sccm = flows.get(gas, 0.0)
+            yield from bps.mv(station.valves[gas], sccm > 0)
+            args += [station.mfcs[gas], sccm]
+        if args:
+            yield from bps.mv(*args)
 
 
 def _pump_down(station: Station, step: Signal, below_torr: float, period_s: float) -> Plan:
@@ -77,79 +88,164 @@ def _pump_down(station: Station, step: Signal, below_torr: float, period_s: floa
     yield from _read(station, step)
 
 
+def _commanded(station: Station, key: str) -> Any:
+    """The Device (or signal) that sends the safe-state command of driver `key`."""
+    kind, _, name = key.partition(":")
+    if kind == "mfc":
+        return station.mfcs[name]
+    if kind == "valve":
+        return station.valves[name]
+    if kind == "furnace":  # the growth zone, or another zone (`furnace:<zone>` → `station.<zone>_zone`)
+        return (getattr(station, f"{name}_zone") if name else station.furnace).heater
+    return station.pressure
+
+
 def safe_state(station: Station) -> Plan:
-    """Heater off, flammable gases off and closed, inert purge on, pump open."""
-    yield from bps.mv(station.furnace.heater, False)
-    for gas, mfc in station.mfcs.items():
-        if mfc.flammable:
-            yield from bps.mv(mfc, 0.0, station.valves[gas], False)
+    """Heater off, flammable (and oxidizing) gases off and closed, pump and throttle open, inert purge on.
+
+    The commands are the interlock's (`lab.interlocks.safe_state_commands`), which it allows even while the
+    station is latched; none waits for anything to settle.
+    """
+    for key, _method, value in safe_state_commands(station.config):
+        yield from bps.abs_set(_commanded(station, key), value)
+
+
+def _leak_check(station: Station, step: Signal, recipe: Recipe) -> Plan:
+    """Pump to base pressure, isolate the tube and measure the rate of rise; abort above the station's limit."""
+    clock = station.clock
+    yield from _enter(station, step, "leak_check")
+    yield from _set_flows(station, {})
+    yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
+    yield from bps.mv(station.valves[PUMP_LINE], False)
+    start_p, start_t = station.gauge.pressure.get(), clock.time()
+    yield from _hold(station, step, recipe.leak_check_s, recipe.reading_period_s)
+    rate = (station.gauge.pressure.get() - start_p) / max(clock.time() - start_t, 1e-9) * 60.0
+    if rate > station.config.limits.max_leak_rate_torr_per_min:
+        raise RecipeAbort(f"leak check failed: pressure rises {rate:.3g} Torr/min "
+                          f"(limit {station.config.limits.max_leak_rate_torr_per_min:g})")
+
+
+def _purge(station: Station, step: Signal, recipe: Recipe) -> Plan:
+    """Flush the pumped tube with the inert gas for `recipe.purge_min`."""
+    yield from _enter(station, step, "purge")
+    yield from bps.mv(station.valves[PUMP_LINE], True)
+    yield from _set_flows(station, {station.config.inert_gas: recipe.purge_ar_sccm})
+    yield from _hold(station, step, recipe.purge_min * 60.0, recipe.reading_period_s)
+
+
+def _cool(station: Station, step: Signal, recipe: Recipe) -> Plan:
+    """Heaters off under the inert gas, throttle open; wait until every zone is below `recipe.cool_below_c`."""
+    yield from _enter(station, step, "cool")
+    yield from _set_flows(station, {station.config.inert_gas: recipe.purge_ar_sccm})
+    yield from bps.mv(station.pressure, 0.0)  # throttle open: a pumped tube cools pumped, a vented one vented
+    for furnace in station.furnaces:
+        yield from bps.mv(furnace.heater, False)
+    deadline = station.clock.time() + COOL_TIMEOUT_S
+    while max(furnace.temperature.get() for furnace in station.furnaces) > recipe.cool_below_c:
+        if station.clock.time() > deadline:
+            raise RecipeAbort(f"the furnace did not cool below {recipe.cool_below_c:g} °C "
+                              f"within {COOL_TIMEOUT_S / 3600:g} h")
+        yield from _sleep(station, recipe.reading_period_s)
+        yield from _read(station, step)
+
+
+def _graphene_steps(station: Station, step: Signal, recipe: GrowthRecipe) -> Plan:
+    """LPCVD on a metal foil: leak check → purge → pump down → heat (H2/Ar) → anneal → grow (CH4) → cool."""
     inert = station.config.inert_gas
-    yield from bps.mv(station.valves[inert], True, station.valves[PUMP_LINE], True, station.pressure, 0.0)
-    yield from bps.abs_set(station.mfcs[inert], min(200.0, station.mfcs[inert].full_scale_sccm))
+    period = recipe.reading_period_s
+    yield from _enter(station, step, "load")
+    yield from bps.mv(station.holder, recipe.substrate, station.furnace.ramp_rate, recipe.ramp_c_per_min)
+    yield from _leak_check(station, step, recipe)
+    yield from _purge(station, step, recipe)
+
+    yield from _enter(station, step, "pump_down")
+    yield from _set_flows(station, {})
+    yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
+
+    yield from _enter(station, step, "heat")
+    yield from _set_flows(station, {"H2": recipe.anneal_h2_sccm, inert: recipe.ar_sccm})
+    yield from bps.mv(station.pressure, recipe.pressure_torr)
+    heating = yield from bps.abs_set(station.furnace, recipe.temperature_c)
+    yield from _await(station, step, heating, period)
+
+    yield from _enter(station, step, "anneal")
+    yield from _hold(station, step, recipe.anneal_min * 60.0, period)
+
+    yield from _enter(station, step, "grow")
+    yield from _set_flows(station, {"CH4": recipe.ch4_sccm, "H2": recipe.h2_sccm, inert: recipe.ar_sccm})
+    yield from _hold(station, step, recipe.growth_min * 60.0, period)
+    yield from _cool(station, step, recipe)
 
 
-def cvd_growth(station: Station, recipe: GrowthRecipe, md: Mapping[str, Any] | None = None) -> Plan:
-    """One growth: leak check → purge → pump down → heat → anneal → grow → cool, streaming readings.
+def heating_lead_s(growth: tuple[float, float], chalcogen: tuple[float, float], ramp_c_per_min: float) -> float:
+    """How long the growth zone heats before the chalcogen zone starts, so that both reach their
+    (start, target) temperatures together at `ramp_c_per_min` (0 when the chalcogen zone needs longer)."""
+    minutes = (max(growth[1] - growth[0], 0.0) - max(chalcogen[1] - chalcogen[0], 0.0)) / ramp_c_per_min
+    return max(minutes, 0.0) * 60.0
+
+
+def _fill(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
+    """Bring the tube to the process pressure under the carrier: at atmospheric pressure the pump line
+    closes and the tube fills and vents through its exhaust; below it the throttle holds the setpoint."""
+    inert = station.config.inert_gas
+    yield from _enter(station, step, "fill")
+    yield from _set_flows(station, {inert: recipe.ar_sccm})
+    if recipe.pressure_torr < ATMOSPHERIC_TORR:
+        yield from bps.mv(station.pressure, recipe.pressure_torr)
+        return
+    yield from bps.mv(station.valves[PUMP_LINE], False)
+    deadline = station.clock.time() + FILL_TIMEOUT_S
+    while station.gauge.pressure.get() < FILLED * recipe.pressure_torr:
+        if station.clock.time() > deadline:
+            raise RecipeAbort(f"the tube did not fill to {recipe.pressure_torr:g} Torr within {FILL_TIMEOUT_S:g} s")
+        yield from _sleep(station, 10.0)
+    yield from _read(station, step)
+
+
+def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
+    """Two-zone CVD: load substrate and powders → leak check → purge → fill → heat both zones so they reach
+    temperature together → grow (Ar, H2 if any) → cool under Ar."""
+    zone = station.chalcogen_zone
+    if zone is None:
+        raise RecipeAbort(f"station {station.name} has no chalcogen zone; a TMD growth needs a two-zone station")
+    period = recipe.reading_period_s
+    yield from _enter(station, step, "load")
+    yield from bps.mv(station.holder, (recipe.substrate, recipe.precursors_mg()),
+                      station.furnace.ramp_rate, recipe.ramp_c_per_min, zone.ramp_rate, recipe.ramp_c_per_min)
+    yield from _leak_check(station, step, recipe)
+    yield from _purge(station, step, recipe)
+    yield from _fill(station, step, recipe)
+
+    yield from _enter(station, step, "heat")
+    lead = heating_lead_s((station.furnace.temperature.get(), recipe.growth_c),
+                          (zone.temperature.get(), recipe.chalcogen_c), recipe.ramp_c_per_min)
+    heating = yield from bps.abs_set(station.furnace, recipe.growth_c)
+    yield from _hold(station, step, lead, period)
+    chalcogen = yield from bps.abs_set(zone, recipe.chalcogen_c)
+    yield from _await(station, step, heating, period)
+    yield from _await(station, step, chalcogen, period)
+
+    yield from _enter(station, step, "grow")
+    yield from _set_flows(station, {"H2": recipe.h2_sccm, station.config.inert_gas: recipe.ar_sccm})
+    yield from _hold(station, step, recipe.growth_min * 60.0, period)
+    yield from _cool(station, step, recipe)
+
+
+def cvd_growth(station: Station, recipe: Recipe, md: Mapping[str, Any] | None = None) -> Plan:
+    """One growth, streaming readings: the graphene LPCVD sequence for a `GrowthRecipe`, the two-zone TMD
+    sequence for a `TmdRecipe`.
 
     Primary events come at each step and every `recipe.reading_period_s`; the in-situ logger streams every
     second of clock time into the `insitu` stream. Any failure ends in `safe_state`.
     """
     step = Signal(name="step", value="")
-    clock = station.clock
-    inert = station.config.inert_gas
-    period = recipe.reading_period_s
     metadata = {"plan_name": "cvd_growth", "station": station.name, "recipe": recipe.as_dict(),
                 "material": station.config.material, **(md or {})}
+    sequence = _tmd_steps if isinstance(recipe, TmdRecipe) else _graphene_steps
 
     def steps() -> Plan:
         yield from bps.kickoff(station.logger, wait=True)
-        yield from _enter(station, step, "load")
-        yield from bps.mv(station.holder, recipe.substrate, station.furnace.ramp_rate, recipe.ramp_c_per_min)
-
-        yield from _enter(station, step, "leak_check")
-        yield from _set_flows(station, {})
-        yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
-        yield from bps.mv(station.valves[PUMP_LINE], False)
-        start_p, start_t = station.gauge.pressure.get(), clock.time()
-        yield from _hold(station, step, recipe.leak_check_s, period)
-        rate = (station.gauge.pressure.get() - start_p) / max(clock.time() - start_t, 1e-9) * 60.0
-        if rate > station.config.limits.max_leak_rate_torr_per_min:
-            raise RecipeAbort(f"leak check failed: pressure rises {rate:.3g} Torr/min "
-                              f"(limit {station.config.limits.max_leak_rate_torr_per_min:g})")
-
-        yield from _enter(station, step, "purge")
-        yield from bps.mv(station.valves[PUMP_LINE], True)
-        yield from _set_flows(station, {inert: recipe.purge_ar_sccm})
-        yield from _hold(station, step, recipe.purge_min * 60.0, period)
-
-        yield from _enter(station, step, "pump_down")
-        yield from _set_flows(station, {})
-        yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
-
-        yield from _enter(station, step, "heat")
-        yield from _set_flows(station, {"H2": recipe.anneal_h2_sccm, inert: recipe.ar_sccm})
-        yield from bps.mv(station.pressure, recipe.pressure_torr)
-        heating = yield from bps.abs_set(station.furnace, recipe.temperature_c)
-        yield from _await(station, step, heating, period)
-
-        yield from _enter(station, step, "anneal")
-        yield from _hold(station, step, recipe.anneal_min * 60.0, period)
-
-        yield from _enter(station, step, "grow")
-        yield from _set_flows(station, {"CH4": recipe.ch4_sccm, "H2": recipe.h2_sccm, inert: recipe.ar_sccm})
-        yield from _hold(station, step, recipe.growth_min * 60.0, period)
-
-        yield from _enter(station, step, "cool")
-        yield from _set_flows(station, {inert: recipe.purge_ar_sccm})
-        yield from bps.mv(station.pressure, 0.0)
-        yield from bps.mv(station.furnace.heater, False)
-        deadline = clock.time() + COOL_TIMEOUT_S
-        while station.furnace.temperature.get() > recipe.cool_below_c:
-            if clock.time() > deadline:
-                raise RecipeAbort(f"the furnace did not cool below {recipe.cool_below_c:g} °C "
-                                  f"within {COOL_TIMEOUT_S / 3600:g} h")
-            yield from _sleep(station, period)
-            yield from _read(station, step)
+        yield from sequence(station, step, recipe)  # type: ignore[arg-type]
         yield from _enter(station, step, "done")
         yield from bps.complete(station.logger, wait=True)
         yield from bps.collect(station.logger)
@@ -174,16 +270,20 @@ def spot_grid(n: int, pitch_mm: float = 1.0) -> list[tuple[float, float]]:
 
 
 def characterize(station: Station, spots: Sequence[tuple[float, float]], exposure_s: float = 1.0,
-                 md: Mapping[str, Any] | None = None) -> Plan:
-    """A Raman spectrum at each spot (one event per spot: spectrum, wavelengths, stage position)."""
+                 md: Mapping[str, Any] | None = None, spectrometers: Sequence[Spectrometer] | None = None) -> Plan:
+    """A spectrum from each of `spectrometers` (default: the Raman one) at each spot: one event per spot
+    with every spectrum, its wavelengths and the stage position."""
+    devices = list(spectrometers) if spectrometers is not None else [station.spectrometer]
     metadata = {"plan_name": "characterize", "station": station.name, "spots": [list(s) for s in spots],
-                "exposure_s": exposure_s, "laser_nm": station.spectrometer.laser_nm.get(), **(md or {})}
+                "exposure_s": exposure_s, "laser_nm": station.spectrometer.laser_nm.get(),
+                "spectrometers": [device.name for device in devices], **(md or {})}
 
     @bpp.run_decorator(md=metadata)
     def run() -> Plan:
-        station.spectrometer.configure_exposure(exposure_s)
+        for device in devices:
+            device.configure_exposure(exposure_s)
         for spot in spots:
             yield from bps.mv(station.stage, spot)
-            yield from bps.trigger_and_read([station.spectrometer, station.stage])
+            yield from bps.trigger_and_read([*devices, station.stage])
 
     return (yield from run())

@@ -13,7 +13,7 @@ from simulators.emulators.pr4000b import PR4000BEmulator
 from simulators.emulators.tpg import TPGEmulator
 from simulators.twin import Twin
 
-EMULATED_TIMEOUT_S = 0.3  # a pty answers in well under a millisecond; leaves room for a loaded host
+EMULATED_TIMEOUT_S = 1.0  # a pty answers in well under a millisecond; a loaded 2-core host can stall ~0.5 s
 
 
 @dataclass

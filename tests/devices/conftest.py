@@ -8,8 +8,8 @@ import pytest
 from devices_fakes import SPEEDUP, FakeClock
 
 from simulators.clock import SimClock
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import GrapheneWorld
 
 
 @pytest.fixture
@@ -25,4 +25,4 @@ def sim_clock() -> SimClock:
 @pytest.fixture
 def twin(sim_clock: SimClock) -> Iterator[Twin]:
     """A fresh twin on an accelerated clock (three gas lines: Ar, H2, CH4)."""
-    yield Twin(GrapheneTruth.draw(0), sim_clock, seed=11)
+    yield Twin(GrapheneWorld.draw(0), sim_clock, seed=11)

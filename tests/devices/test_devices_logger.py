@@ -11,8 +11,8 @@ from devices_fakes import FakeClock
 from devices.logger import InSituLogger
 from simulators.clock import SimClock
 from simulators.drivers import SimDataLogger
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import GrapheneWorld
 
 
 def test_pages_match_describe_collect(twin: Twin, sim_clock: SimClock) -> None:
@@ -50,7 +50,7 @@ def test_pages_match_describe_collect(twin: Twin, sim_clock: SimClock) -> None:
 
 def test_elapsed_time_counts_from_kickoff_on_a_hand_driven_clock() -> None:
     clock = FakeClock(now=2.0)
-    twin = Twin(GrapheneTruth.draw(0), clock, seed=0)
+    twin = Twin(GrapheneWorld.draw(0), clock, seed=0)
     logger = InSituLogger(SimDataLogger(twin), clock=clock, period_s=5.0, stream="furnace_log", name="log")
     logger.kickoff()
     clock.now = 23.0
@@ -66,7 +66,7 @@ def test_elapsed_time_counts_from_kickoff_on_a_hand_driven_clock() -> None:
 
 def test_nothing_recorded_means_no_page() -> None:
     clock = FakeClock()
-    twin = Twin(GrapheneTruth.draw(0), clock, seed=0)
+    twin = Twin(GrapheneWorld.draw(0), clock, seed=0)
     logger = InSituLogger(SimDataLogger(twin), clock=clock, period_s=5.0)
     logger.kickoff()
     logger.complete()

@@ -10,8 +10,8 @@ import yaml
 from devices.station import PUMP_LINE, Station, StationConfig, build_station
 from lab.config import sim_drivers
 from simulators.clock import SimClock
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import GrapheneWorld
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,12 @@ def config() -> StationConfig:
 
 @pytest.fixture
 def station(config: StationConfig) -> Station:
-    twin = Twin(GrapheneTruth.draw(0), SimClock(36000.0), gases=[line.gas for line in config.gas_lines])
+    twin = Twin(GrapheneWorld.draw(0), SimClock(36000.0), gases=[line.gas for line in config.gas_lines])
     return build_station(config, sim_drivers(config, twin), twin.clock)
 
 
 def test_sim_drivers_cover_every_driver_the_config_needs(config: StationConfig) -> None:
-    twin = Twin(GrapheneTruth.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), SimClock())
     assert set(sim_drivers(config, twin)) == set(config.driver_specs())
     assert set(config.driver_specs()) == {"furnace", "gauge", "pressure", "valve:pump", "spectrometer", "stage",
                                           "holder", "logger", "mfc:Ar", "valve:Ar", "mfc:H2", "valve:H2",
@@ -62,12 +62,12 @@ def test_process_readables_are_the_process_devices(station: Station) -> None:
 def test_pressure_controller_limit_is_the_tighter_of_controller_and_station(config: StationConfig) -> None:
     tight = config.model_copy(update={"pressure_controller": config.pressure_controller.model_copy(
         update={"max_torr": 5.0})})
-    twin = Twin(GrapheneTruth.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), SimClock())
     assert build_station(tight, sim_drivers(tight, twin), twin.clock).pressure.max_torr == 5.0
 
 
 def test_missing_drivers_are_named(config: StationConfig) -> None:
-    twin = Twin(GrapheneTruth.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), SimClock())
     drivers = sim_drivers(config, twin)
     del drivers["mfc:CH4"], drivers["logger"]
     with pytest.raises(ValueError, match="station sim-graphene-1: no driver for logger, mfc:CH4"):

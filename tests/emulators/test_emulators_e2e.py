@@ -19,13 +19,13 @@ from devices.drivers import (
 )
 from simulators.clock import SimClock
 from simulators.emulators import AlicatEmulator, EurothermEmulator, Faults, PR4000BEmulator, TPGEmulator
-from simulators.graphene import GrapheneTruth
 from simulators.twin import Twin
+from simulators.worlds import GrapheneWorld
 
 
 @pytest.fixture
 def twin() -> Twin:
-    return Twin(GrapheneTruth.draw(0), SimClock(600.0))
+    return Twin(GrapheneWorld.draw(0), SimClock(600.0))
 
 
 def test_minimalmodbus_reads_and_writes_the_eurotherm_emulator(twin: Twin) -> None:
@@ -102,7 +102,7 @@ def test_faults_are_retried_and_counted(twin: Twin) -> None:
 
 def test_a_reply_later_than_the_timeout_never_answers_the_next_request() -> None:
     only_delays = Faults(rate=0.4, seed=3, delay_s=0.15, counts={"delayed": 0})
-    real_time = Twin(GrapheneTruth.draw(0), SimClock(1.0))  # the furnace barely warms during the test
+    real_time = Twin(GrapheneWorld.draw(0), SimClock(1.0))  # the furnace barely warms during the test
     with EurothermEmulator(real_time, faults=only_delays) as emulator:
         furnace = EurothermController(SerialLink(emulator.path, PortSettings(9600), timeout_s=0.1, retries=4))
         furnace.write_setpoint(850.3)

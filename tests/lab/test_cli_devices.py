@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from lab.config import load_station, station_twin
-from simulators.emulators.station import start_emulated_station
+from simulators.emulators.station import EMULATED_TIMEOUT_S, start_emulated_station
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +97,7 @@ def test_devices_check_names_each_unreachable_device_and_port(emulated, tmp_path
     rows = _rows(result.stdout)
     assert f"ERROR furnace on {tmp_path / 'no-such-tty'}: cannot open port" in rows["furnace"]
     gauge_port = emulated.emulators["gauge"].path
-    assert f"ERROR gauge on {gauge_port}: no reply within 0.3 s after 4 attempt(s)" in rows["gauge"]
+    assert f"ERROR gauge on {gauge_port}: no reply within {EMULATED_TIMEOUT_S:g} s after 4 attempt(s)" in rows["gauge"]
     assert "ERROR spectrometer (serial number NOSUCH1): opening the spectrometer failed" in rows["spectrometer"]
     assert "ERROR" not in rows["pressure"] and "ERROR" not in rows["mfc:Ar"]
     assert "Traceback" not in result.stderr

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+import lab
+
+GRAPHENE_STATION = Path(lab.__file__).parent / "stations" / "graphene-sim.yaml"
+
 
 def sdlab(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, timeout=120,
@@ -20,6 +24,10 @@ def sdlab(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     (["simulate", "--batch", "abc"], "--batch"),
     (["simulate", "--material", "unobtainium"], "material"),
     (["simulate", "--config", "/does/not/exist.yaml"], "does not exist"),
+    (["simulate", "--material", "MoS3"], "chalcogens (S, Se) must add up to 2"),
+    (["simulate", "--material", "MoTe2"], "element Te"),
+    (["simulate", "--material", "mos2", "--target-ev", "9"], "target_ev"),
+    (["simulate", "--material", "WS2", "--config", str(GRAPHENE_STATION)], "needs a tmd station"),
     (["history", "x", "--format", "xml"], "--format"),
 ])
 def test_bad_input_exits_2_with_one_line(args: list[str], says: str, tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from lab.plans import RecipeAbort, characterize, cvd_growth, safe_state, spot_gr
 from lab.recipe import GrowthRecipe
 from simulators.clock import SimClock
 from simulators.gas import VacuumModel
-from simulators.graphene import GrapheneTruth
 from simulators.twin import MAX_STEP_S, PUMP_VALVE, Twin
+from simulators.worlds import GrapheneWorld
 
 # The twin integrates ~20 µs of CPU per simulated second once a substrate is loaded, and the clock does not wait
 # for it: at 36000× a contended 2-core machine cannot keep up and simulated time runs away (growths of 10+ s).
@@ -32,7 +32,7 @@ MD = {"campaign": "plans-test", "experiment_index": 3}
 
 def make_station(leak_torr_l_per_s: float | None = None) -> tuple[Station, Twin]:
     config = load_station()
-    twin = Twin(GrapheneTruth.draw(0), SimClock(SPEEDUP), seed=0, gases=[line.gas for line in config.gas_lines])
+    twin = Twin(GrapheneWorld.draw(0), SimClock(SPEEDUP), seed=0, gases=[line.gas for line in config.gas_lines])
     if leak_torr_l_per_s is not None:
         twin.vacuum = VacuumModel(leak_torr_l_per_s=leak_torr_l_per_s)
     return build_station(config, sim_drivers(config, twin), twin.clock), twin

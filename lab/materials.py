@@ -1,0 +1,104 @@
+"""The materials a campaign can grow: graphene, and Mo(1−x)W(x)S(2(1−y))Se(2y) TMDs by formula.
+
+A material fixes the station kind it needs, its recipe type and its default search space. TMDs are named
+by formula: end members (`MoS2`, `WS2`, `MoSe2`, `WSe2`, any case) or alloys such as `Mo0.7W0.3S2`,
+`MoS1.2Se0.8` or `Mo0.5W0.5SSe` (metals summing to 1, chalcogens to 2).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from lab.recipe import GrowthRecipe, Recipe, TmdRecipe, graphene_space
+from planners import Categorical, Integer, Real, Space
+
+METALS = ("Mo", "W")
+CHALCOGENS = ("S", "Se")
+_TERM = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)")
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material to grow: its station kind and, for TMDs, the target composition."""
+
+    name: str
+    kind: Literal["graphene", "tmd"]
+    x_w: float = 0.0  # W share of the metal site
+    y_se: float = 0.0  # Se share of the chalcogen site
+
+    @property
+    def recipe_type(self) -> type[Recipe]:
+        return GrowthRecipe if self.kind == "graphene" else TmdRecipe
+
+    @property
+    def alloyed(self) -> tuple[bool, bool]:
+        """Whether the metal site and the chalcogen site are mixed."""
+        return 0 < self.x_w < 1, 0 < self.y_se < 1
+
+    def space(self) -> Space:
+        """The default search space of a campaign on this material."""
+        if self.kind == "graphene":
+            return graphene_space()
+        selenide = self.y_se > 0
+        parameters = [Real("growth_c", 600, 950), Real("chalcogen_c", 180, 350) if selenide
+                      else Real("chalcogen_c", 120, 250), Real("ar_sccm", 20, 200, log=True),
+                      Real("precursor_mg", 1, 30, log=True), Integer("growth_min", 5, 30),
+                      Categorical("promoter", ["none", "NaCl"])]
+        if selenide:  # Se reacts with the oxide mainly as H2Se
+            parameters.append(Real("h2_sccm", 1, 30, log=True))
+        mixed_metal, mixed_chalcogen = self.alloyed
+        if mixed_metal:  # WO3 is far less volatile than MoO3: the film's x is not the powder's share
+            parameters.append(Real("w_fraction", 0.05, 0.95))
+        if mixed_chalcogen:
+            parameters.append(Real("se_fraction", 0.05, 0.95))
+        return Space(parameters)
+
+    def defaults(self) -> dict[str, float | str]:
+        """Recipe settings the material fixes (the nominal powder shares of its composition)."""
+        if self.kind == "graphene":
+            return {}
+        return {"w_fraction": self.x_w, "se_fraction": self.y_se}
+
+
+def _formula(metal: dict[str, float], chalcogen: dict[str, float]) -> str:
+    def part(shares: dict[str, float], total: float) -> str:
+        present = [(element, amount) for element, amount in shares.items() if amount > 0]
+        if len(present) == 1:
+            element, _ = present[0]
+            return element + ("2" if total == 2 else "")
+        return "".join(f"{element}{amount:g}" for element, amount in present)
+
+    return part(metal, 1) + part(chalcogen, 2)
+
+
+def parse_material(text: str) -> Material:
+    """The material named `text` ('graphene' or a TMD formula); ValueError says what is wrong."""
+    if text.strip().lower() == "graphene":
+        return Material("graphene", "graphene")
+    raw = text.strip()
+    canonical = {name.lower(): name for name in ("MoS2", "WS2", "MoSe2", "WSe2")}
+    raw = canonical.get(raw.lower(), raw)
+    terms = _TERM.findall(raw)
+    if not terms or "".join(element + amount for element, amount in terms) != raw:
+        raise ValueError(f"material {text!r} is not graphene or a TMD formula such as MoS2, WSe2, Mo0.7W0.3S2 or "
+                         "MoS1.2Se0.8")
+    amounts: dict[str, float] = {}
+    for element, amount in terms:
+        if element not in METALS + CHALCOGENS:
+            raise ValueError(f"material {text!r}: element {element} is not one of {', '.join(METALS + CHALCOGENS)} "
+                             "(the simulated TMD lab grows Mo/W sulfides and selenides)")
+        if element in amounts:
+            raise ValueError(f"material {text!r}: {element} appears twice")
+        amounts[element] = float(amount) if amount else 1.0
+    metal = {m: amounts.get(m, 0.0) for m in METALS}
+    chalcogen = {c: amounts.get(c, 0.0) for c in CHALCOGENS}
+    if not math.isclose(sum(metal.values()), 1.0, abs_tol=1e-9):
+        raise ValueError(f"material {text!r}: the metal shares (Mo, W) must add up to 1, "
+                         f"got {sum(metal.values()):g}")
+    if not math.isclose(sum(chalcogen.values()), 2.0, abs_tol=1e-9):
+        raise ValueError(f"material {text!r}: the chalcogens (S, Se) must add up to 2 per formula unit, "
+                         f"got {sum(chalcogen.values()):g}")
+    return Material(_formula(metal, chalcogen), "tmd", x_w=metal["W"], y_se=chalcogen["Se"] / 2)

@@ -1,0 +1,51 @@
+"""Material names and formulas: what they grow, and their search spaces."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lab.materials import parse_material
+from lab.recipe import GrowthRecipe, TmdRecipe
+
+
+@pytest.mark.parametrize(("text", "name", "x_w", "y_se"), [
+    ("graphene", "graphene", 0.0, 0.0), ("mos2", "MoS2", 0.0, 0.0), ("WSe2", "WSe2", 1.0, 1.0),
+    ("Mo0.7W0.3S2", "Mo0.7W0.3S2", 0.3, 0.0), ("MoS1.2Se0.8", "MoS1.2Se0.8", 0.0, 0.4),
+    ("W1S2", "WS2", 1.0, 0.0),
+])
+def test_formulas_give_composition(text: str, name: str, x_w: float, y_se: float) -> None:
+    material = parse_material(text)
+    assert (material.name, material.x_w, material.y_se) == (name, pytest.approx(x_w), pytest.approx(y_se))
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("MoTe2", "element Te is not one of"), ("Mo0.7W0.2S2", "metal shares (Mo, W) must add up to 1, got 0.9"),
+    ("MoS3", "chalcogens (S, Se) must add up to 2"), ("unobtainium", "is not graphene or a TMD formula"),
+    ("MoSS", "S appears twice"), ("", "is not graphene or a TMD formula"),
+])
+def test_bad_formulas_say_what_is_wrong(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_material(text)
+
+
+def test_spaces_follow_the_chemistry() -> None:
+    names = {t: [p.name for p in parse_material(t).space().parameters] for t in ("MoS2", "WSe2", "Mo0.5W0.5SSe")}
+    assert "h2_sccm" not in names["MoS2"] and "w_fraction" not in names["MoS2"]
+    assert "h2_sccm" in names["WSe2"] and "w_fraction" not in names["WSe2"]  # Se needs H2
+    assert {"w_fraction", "se_fraction", "h2_sccm"} <= set(names["Mo0.5W0.5SSe"])
+    selenide = parse_material("MoSe2").space()
+    assert next(p for p in selenide.parameters if p.name == "chalcogen_c").low >= 180  # Se evaporates hotter
+    assert parse_material("graphene").recipe_type is GrowthRecipe
+    assert parse_material("MoS2").recipe_type is TmdRecipe
+
+
+def test_tmd_recipe_loads_powders_by_share() -> None:
+    recipe = TmdRecipe.from_params({"w_fraction": 0.25, "se_fraction": 0.5, "promoter": "NaCl"},
+                                   parse_material("MoS2").defaults())
+    assert recipe.w_fraction == 0.25
+    assert recipe.precursors_mg() == {"MoO3": 7.5, "WO3": 2.5, "S": 100.0, "Se": 100.0, "NaCl": 1.0}
+    assert "NaCl" not in TmdRecipe().precursors_mg() and "WO3" not in TmdRecipe().precursors_mg()
+    with pytest.raises(ValueError, match="unknown recipe parameter"):
+        TmdRecipe.from_params({"temperature_c": 700})
