@@ -63,7 +63,8 @@ def at(twin: Twin, seconds: float) -> None:
 def hot_growth(twin: Twin, seconds: float = 600.0) -> None:
     """A substrate grown for `seconds` at 1030 °C, 5 sccm CH4 + 20 sccm H2, 1 Torr."""
     twin.load("Cu")
-    twin.zones["growth"] = replace(twin.furnace, element_c=1030.0, tube_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
+    twin.zones["growth"] = replace(twin.furnace, element_c=1030.0, tube_c=1030.0, working_setpoint_c=1030.0,
+                                   target_c=1030.0)
     for gas, sccm in (("CH4", 5.0), ("H2", 20.0)):
         twin.set_valve(gas, True)
         twin.set_flow(gas, sccm)
@@ -149,7 +150,8 @@ def test_pump_down_and_regulation(twin: Twin) -> None:
 # ---- the sample --------------------------------------------------------------------------------------
 
 def test_nothing_grows_without_a_substrate(twin: Twin) -> None:
-    twin.zones["growth"] = replace(twin.furnace, tube_c=1030.0, element_c=1030.0, working_setpoint_c=1030.0, target_c=1030.0)
+    twin.zones["growth"] = replace(twin.furnace, tube_c=1030.0, element_c=1030.0, working_setpoint_c=1030.0,
+                                   target_c=1030.0)
     twin.set_valve("CH4", True)
     twin.set_flow("CH4", 5.0)
     at(twin, 300.0)
