@@ -16,6 +16,7 @@ from bluesky import RunEngine
 
 from devices.station import Station, StationConfig, build_station
 from lab.analysis.outcome import graphene_outcome, tmd_outcome
+from lab.analysis.pl import HC_EV_NM
 from lab.analysis.spectrum import raman_shift
 from lab.campaigns import CampaignRecord, open_record
 from lab.config import CampaignConfig, DriverSet, build_drivers, station_twin
@@ -32,7 +33,6 @@ from planners import Objective, Observation, Planner, Space, make_planner
 from simulators.emulators.station import EmulatedStation, start_emulated_station
 
 OBJECTIVE = Objective("quality", maximize=True)
-HC_EV_NM = 1239.841984  # photon energy (eV) × wavelength (nm)
 CHANNELS = {"raman": "spectrometer", "pl": "pl_spectrometer"}  # measurement channel → station spectrometer
 
 
