@@ -193,9 +193,10 @@ def test_an_over_pressure_suspends_the_growth_until_it_recovers() -> None:
 def test_a_pressure_that_stays_out_of_range_ends_in_the_latched_safe_state() -> None:
     rig = Guarded(resume_timeout_s=900.0)
     try:
+        leaking = when(lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
         with pytest.raises(Exception, match="latched"):
-            rig.grow(at_step(cvd_growth(rig.station, replace(RECIPE, growth_min=60.0), md=MD), "grow",
-                             lambda: leak(rig.twin, 600.0)))
+            rig.grow(cvd_growth(rig.station, replace(RECIPE, growth_min=60.0), md=MD))
+        leaking.join()
         record = rig.safeguards.latch.read()
         assert record["source"] == "suspender" and "pressure_fraction_of_limit" in record["reason"]
         assert "readings out of range for more than 900 s" in record["reason"]
