@@ -10,12 +10,16 @@
   7 meV noise at ``k`` random compositions; the model (literature table + those k) is scored on the others:
   mean absolute error against the truth and coverage of their (noisy) measurements by its 90 % interval,
   averaged over the seeds.
-* Discovery: campaigns until a synthesized film's measured PL gap lies within the tolerance of the target —
-  ``planners.materials.discovery_loop`` against candidates picked in random order from the same pool
-  (compositions of step 0.25, no Te), both synthesizing with ``lab.twin_campaign.TwinCampaign`` (grow in the
-  TMD twin with a good recipe, fit the PL spectra) in the twin world of each seed.
+* Discovery: candidate campaigns until a synthesized film's measured PL gap lies within the tolerance of the
+  target — ``planners.materials.discovery_loop`` against candidates picked in random order from the same pool
+  (compositions of step 0.25, no Te). Each candidate is synthesized by the ``--campaign`` of
+  ``lab.discovery.CAMPAIGNS``: by default ``lab``, the full simulated lab campaign ``sdlab discover
+  --simulate`` runs (Prefect, Bluesky growths on the two-zone TMD station, Raman + PL, the planner over the
+  material's recipe space; the best sample's gap), or ``twin``, the fast stand-in. In each seed's world a
+  candidate is synthesized once and both arms see that measurement.
 
-    python -m benchmarks.materials [--seeds 5] [--targets bandgap_ev=1.70±0.03 ...] [--threads 1]
+    python -m benchmarks.materials [--seeds 5] [--targets bandgap_ev=1.70±0.03 ...] [--campaign lab|twin]
+                                   [--budget 25] [--threads 1]
 
 Prints the figures and writes JSON (default benchmarks/results/materials.json).
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -32,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lab.twin_campaign import TwinCampaign
 from planners.materials import (
     BandgapEnsemble,
     Candidate,
@@ -50,7 +54,6 @@ from planners.materials import (
     unit_cell,
 )
 from planners.materials.chemistry import composition_grid
-from planners.materials.discovery import run_seed
 from simulators.tmd_spectra import a_exciton_ev
 
 POOL = "no Te"
@@ -118,34 +121,55 @@ def calibration(seeds: int, sizes: tuple[int, ...]) -> dict:
     return {str(k): {name: float(np.mean(values)) for name, values in row.items()} for k, row in rows.items()}
 
 
-def random_campaigns(target: str, measure: TwinCampaign, seed: int, budget: int) -> int | None:
+class Lab:
+    """The synthesis campaigns of one benchmark world: each candidate is synthesized at most once (by the
+    ``CAMPAIGNS`` entry named ``campaign``, in world ``seed``) and both arms see that same measured gap."""
+
+    def __init__(self, campaign: str, seed: int) -> None:
+        from lab.discovery import CAMPAIGNS  # after main() has set up Prefect's environment
+
+        self.measure = CAMPAIGNS[campaign].make(seed)
+        self.seed = seed
+        self.measured: dict[str, float | None] = {}
+        self.wall_s = 0.0
+
+    def __call__(self, formula: str, _run_seed: int = 0) -> float | None:
+        if formula not in self.measured:
+            started = time.perf_counter()
+            self.measured[formula] = self.measure(formula, self.seed)
+            self.wall_s += time.perf_counter() - started
+        return self.measured[formula]
+
+
+def random_campaigns(target: str, lab: Lab, seed: int, budget: int) -> int | None:
     goal = parse_target(target)
     pool = generate_candidates(POOL, 0.25)
     for index, i in enumerate(np.random.default_rng(seed).permutation(len(pool))[:budget], start=1):
-        measured = measure(pool[i].formula, run_seed(seed, index))
+        measured = lab(pool[i].formula)
         if measured is not None and abs(measured - goal.value) <= goal.tolerance:
             return index
     return None
 
 
-def discovery(target: str, seeds: int, budget: int, cache: Path) -> dict:
+def discovery(target: str, seeds: int, budget: int, cache: Path, campaign: str) -> dict:
     runs = []
     for seed in range(seeds):
-        measure = TwinCampaign(world_seed=seed)
+        lab = Lab(campaign, seed)
         started = time.perf_counter()
         rounds = discovery_loop(target, POOL, BandgapEnsemble(seed=seed).fit(literature_bandgaps()), Relaxer(cache),
-                                measure, budget=budget, seed=seed)
+                                lab, budget=budget, seed=seed)
         hit = rounds[-1] if rounds[-1].hit else None
         runs.append({"seed": seed, "discovery": len(rounds) if hit else None, "wall_s": time.perf_counter() - started,
                      "hit": None if hit is None else {"formula": hit.formula, "measured_ev": hit.measured_ev},
                      "formulas": [r.formula for r in rounds],
-                     "random": random_campaigns(target, measure, seed, budget)})
+                     "random": random_campaigns(target, lab, seed, budget),
+                     "campaigns_run": len(lab.measured), "campaign_wall_s": lab.wall_s})
 
     def median(key: str) -> float:  # a miss counts as one campaign more than the budget
         return float(statistics.median(budget + 1 if r[key] is None else r[key] for r in runs))
 
-    return {"target": target, "budget": budget, "pool": len(generate_candidates(POOL, 0.25)), "runs": runs,
-            "median_discovery": median("discovery"), "median_random": median("random")}
+    return {"target": target, "budget": budget, "campaign": campaign, "pool": len(generate_candidates(POOL, 0.25)),
+            "runs": runs, "median_discovery": median("discovery"), "median_random": median("random")}
 
 
 def main() -> None:
@@ -155,9 +179,17 @@ def main() -> None:
                         help="discovery targets (the second needs a W-rich S/Se alloy the seed table does not know)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for CHGNet")
     parser.add_argument("--step", type=float, default=0.02, help="composition step of the screening grid")
+    parser.add_argument("--campaign", choices=("lab", "twin"), default="lab",
+                        help="synthesis per candidate: a full simulated lab campaign (as `sdlab discover --simulate`) "
+                             "or the fast twin stand-in")
+    parser.add_argument("--budget", type=int, default=25, help="candidate campaigns per arm and seed")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "materials.json")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    home = Path(tempfile.mkdtemp(prefix="sdlab-materials-"))  # the simulated campaigns' catalog and Prefect home
+    os.environ.update(SDLAB_HOME=str(home), PREFECT_HOME=str(home / "prefect"), PREFECT_LOGGING_LEVEL="WARNING",
+                      PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
+                      PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
 
     model = BandgapEnsemble(seed=0).fit(literature_bandgaps())
     result = {"screening": screening(model, args.step)}
@@ -176,16 +208,17 @@ def main() -> None:
         print(f"  {k:>3} measurements: MAE {1e3 * row['mae_ev']:5.1f} meV, coverage {100 * row['coverage_90']:5.1f} %")
 
     result["discovery"] = []
-    with tempfile.TemporaryDirectory() as cache:
-        for target in args.targets:
-            result["discovery"].append(d := discovery(target, args.seeds, 25, Path(cache)))
-            print(f"discovery of {d['target']} (pool {d['pool']} compositions, budget {d['budget']}):")
-            for run in d["runs"]:
-                hit = ("no hit" if run["hit"] is None else
-                       f"{run['hit']['formula']} at {run['hit']['measured_ev']:.3f} eV")
-                print(f"  seed {run['seed']}: discovery {run['discovery']} campaigns ({hit}, "
-                      f"{run['wall_s']:.0f} s), random {run['random']}")
-            print(f"  median campaigns: discovery {d['median_discovery']:g}, random {d['median_random']:g}")
+    for target in args.targets:
+        result["discovery"].append(d := discovery(target, args.seeds, args.budget, home / "relax-cache", args.campaign))
+        print(f"discovery of {d['target']} (pool {d['pool']} compositions, budget {d['budget']}, "
+              f"{d['campaign']} campaigns):")
+        for run in d["runs"]:
+            hit = ("no hit" if run["hit"] is None else
+                   f"{run['hit']['formula']} at {run['hit']['measured_ev']:.3f} eV")
+            print(f"  seed {run['seed']}: discovery {run['discovery']} campaigns ({hit}, "
+                  f"{run['wall_s']:.0f} s), random {run['random']}; {run['campaigns_run']} campaigns run in "
+                  f"{run['campaign_wall_s']:.0f} s")
+        print(f"  median campaigns: discovery {d['median_discovery']:g}, random {d['median_random']:g}")
 
     result["superconductor_tc_k"] = tc = mcmillan_allen_dynes_tc(1.0, 300.0, 0.1)
     print(f"McMillan–Allen–Dynes Tc(λ=1, μ*=0.1, ω_log=300 K) = {tc:.2f} K")

@@ -83,6 +83,17 @@ class SpectrometerDriver(Protocol):
 
 
 @runtime_checkable
+class PolarizationAnalyzer(Protocol):
+    """A two-position analyzer (polarizer on a flip or rotation mount) in the Raman collection path, parallel or
+    crossed to the laser polarization."""
+
+    def read_position(self) -> str:
+        """"parallel" or "crossed"."""
+
+    def write_position(self, position: str) -> None: ...
+
+
+@runtime_checkable
 class Stage(Protocol):
     """An XY sample stage under the Raman microscope (mm)."""
 

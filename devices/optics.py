@@ -1,4 +1,5 @@
-"""Sample handling and characterization: the substrate holder, the spectrometers and the XY stage."""
+"""Sample handling and characterization: the substrate holder, the spectrometers, the Raman analyzer and the XY
+stage."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from ophyd import Component as Cpt
 from ophyd import Device, Signal
 from ophyd.status import Status
 
-from devices.interfaces import SpectrometerDriver, Stage, SubstrateLoader
+from devices.interfaces import PolarizationAnalyzer, SpectrometerDriver, Stage, SubstrateLoader
 from devices.limits import check_range
 from devices.signals import DriverSignal
 from devices.status import done_status
 
 MAX_PRECURSOR_MG = 1000.0  # a boat holds at most a gram of powder
+ANALYZER_POSITIONS = ("parallel", "crossed")  # to the laser polarization
 
 
 class Spectrometer(Device):
@@ -50,6 +52,23 @@ class Spectrometer(Device):
     def trigger(self) -> Status:
         """Acquire one spectrum."""
         self.spectrum.put(np.asarray(self.driver.intensities(), dtype=float))
+        return done_status(self)
+
+
+class Analyzer(Device):
+    """The Raman analyzer: `set("parallel" | "crossed")` turns it parallel or crossed to the laser polarization."""
+
+    setting = Cpt(DriverSignal, read="read_position", kind="config")
+
+    def __init__(self, driver: PolarizationAnalyzer, *, name: str = "analyzer", **kwargs: Any) -> None:
+        self.driver = driver
+        super().__init__(name=name, **kwargs)
+
+    def set(self, value: str) -> Status:
+        """Turn the analyzer to `value`, one of ANALYZER_POSITIONS."""
+        if value not in ANALYZER_POSITIONS:
+            raise ValueError(f"{self.name}: position must be one of {ANALYZER_POSITIONS}, got {value!r}")
+        self.driver.write_position(value)
         return done_status(self)
 
 

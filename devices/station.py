@@ -13,7 +13,7 @@ from devices.furnace import TubeFurnace
 from devices.gas import GasValve, MassFlowController, PressureGauge, TubePressureController
 from devices.interfaces import Clock
 from devices.logger import InSituLogger
-from devices.optics import SampleStage, Spectrometer, SubstrateHolder
+from devices.optics import Analyzer, SampleStage, Spectrometer, SubstrateHolder
 
 QUARTZ_MAX_C = 1100.0
 SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
@@ -125,6 +125,7 @@ class StationConfig(_Strict):
     pump_valve: DeviceConfig = DeviceConfig()
     spectrometer: SpectrometerConfig = SpectrometerConfig()
     pl_spectrometer: SpectrometerConfig | None = None  # TMD stations: photoluminescence
+    raman_analyzer: DeviceConfig | None = None  # TMD stations: a parallel/crossed analyzer in the Raman path
     stage: DeviceConfig = DeviceConfig()
     holder: DeviceConfig = DeviceConfig()
     logger: LoggerConfig = LoggerConfig()
@@ -163,6 +164,8 @@ class StationConfig(_Strict):
                                 ("pl_spectrometer", "a photoluminescence spectrometer")):
                 if getattr(self, field) is None:
                     raise ValueError(f"{field}: a tmd station needs {what} (e.g. {field}: {{driver: sim}})")
+        elif self.raman_analyzer is not None:
+            raise ValueError("raman_analyzer: only a tmd station's analysis uses crossed-polarization Raman")
         return self
 
     @property
@@ -175,8 +178,8 @@ class StationConfig(_Strict):
         for key, spec in self.driver_specs().items():
             if spec.driver == "serial" and key.split(":")[0] not in SERIAL_KINDS:
                 raise ValueError(f"{key}: no serial driver for this device kind (serial: furnace, mfc, gauge, "
-                                 "pressure; valves, stage, holder and logger are digital I/O, the spectrometer "
-                                 "uses seabreeze)")
+                                 "pressure; valves, stage, holder, analyzer and logger are digital I/O, the "
+                                 "spectrometer uses seabreeze)")
         return self
 
     def driver_specs(self) -> dict[str, DeviceConfig]:
@@ -189,6 +192,8 @@ class StationConfig(_Strict):
             specs[f"furnace:{CHALCOGEN_ZONE}"] = self.chalcogen_furnace
         if self.pl_spectrometer is not None:
             specs["spectrometer:pl"] = self.pl_spectrometer
+        if self.raman_analyzer is not None:
+            specs["analyzer"] = self.raman_analyzer
         for line in self.gas_lines:
             specs[f"mfc:{line.gas}"] = line
             specs[f"valve:{line.gas}"] = line.valve
@@ -216,6 +221,8 @@ class Station:
     logger: InSituLogger
     chalcogen_zone: TubeFurnace | None = None
     pl_spectrometer: Spectrometer | None = None
+    analyzer: Analyzer | None = None  # in the Raman path
+    crossed_spectrometer: Spectrometer | None = None  # the Raman spectrometer's view through the crossed analyzer
 
     @property
     def name(self) -> str:
@@ -225,6 +232,17 @@ class Station:
     def furnaces(self) -> list[TubeFurnace]:
         """The growth zone, then the chalcogen zone where the station has one."""
         return [self.furnace, *([self.chalcogen_zone] if self.chalcogen_zone is not None else [])]
+
+    def spectrometers(self) -> list[Spectrometer]:
+        """Every acquisition the station makes at a spot: Raman (parallel), Raman crossed (with an analyzer), PL."""
+        found = [self.spectrometer, self.crossed_spectrometer, self.pl_spectrometer]
+        return [device for device in found if device is not None]
+
+    def analyzer_setting(self, spectrometer: Spectrometer) -> str | None:
+        """The analyzer position an acquisition of `spectrometer` needs (None: not behind the analyzer)."""
+        if self.analyzer is None:
+            return None
+        return {id(self.spectrometer): "parallel", id(self.crossed_spectrometer): "crossed"}.get(id(spectrometer))
 
     def process_readables(self) -> list[Device]:
         """What a growth run reads at each step: temperatures, flows, pressures, valve states."""
@@ -259,5 +277,8 @@ def build_station(config: StationConfig, drivers: Mapping[str, Any], clock: Cloc
             settle_s=config.chalcogen_furnace.settle_s, name="chalcogen_zone"),
         pl_spectrometer=None if config.pl_spectrometer is None else Spectrometer(
             drivers["spectrometer:pl"], laser_nm=config.pl_spectrometer.laser_nm, name="pl_spectrometer"),
+        analyzer=None if config.raman_analyzer is None else Analyzer(drivers["analyzer"]),
+        crossed_spectrometer=None if config.raman_analyzer is None else Spectrometer(
+            drivers["spectrometer"], laser_nm=config.spectrometer.laser_nm, name="spectrometer_crossed"),
         logger=InSituLogger(drivers["logger"], clock=clock, period_s=config.logger.period_s),
     )

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.config import campaign_config, load_station, slug
+from lab.config import campaign_config, load_campaign, load_station, real_instruments, slug
 from lab.discovery_cli import design_command, discover_command
 from lab.errors import UserError
 from lab.safety_cli import safety_app
@@ -40,6 +41,11 @@ class Instrument(StrEnum):
     pr4000b = "pr4000b"
 
 
+class ApproveIn(StrEnum):
+    terminal = "terminal"
+    ui = "ui"
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -54,6 +60,7 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")  # a busy host starts it slowly
 
 
 @app.command()
@@ -86,9 +93,63 @@ def simulate(
 
 
 @app.command()
+def run(
+    config: Annotated[Path, typer.Option(help="Station config (YAML) of the real station.")],
+    campaign: Annotated[Path, typer.Option(help="Campaign file (YAML): campaign settings and the approved box.")],
+    approve_in: Annotated[ApproveIn, typer.Option(help="terminal: answer approval requests here (y/n), or in the "
+                                                       "Prefect UI if a server is configured; ui: only in the "
+                                                       "Prefect UI (needs PREFECT_API_URL, e.g. of sdlab ui).")
+                          ] = ApproveIn.terminal,
+    approval_timeout: Annotated[int, typer.Option(min=1, help="Seconds to wait for an answer; then the campaign "
+                                                              "stops (continue it with sdlab resume).")] = 3600,
+    rehearse: Annotated[bool, typer.Option("--rehearse", help="Rehearse the run, approvals included, on a fully "
+                                                              "simulated station (operator training, tests).")
+                        ] = False,
+) -> None:
+    """Run a campaign on a real station, in real time, with the operator's approval.
+
+    The campaign file holds the campaign's settings (campaign_id, material, planner, experiments, batch, seed,
+    spots, exposure_s, recipe) and the box of parameters the operator approves, parameter → \\[low, high] within
+    the search space (parameters not named are approved over the whole space), e.g.
+
+        campaign_id: cu-foil-7
+        experiments: 10
+        approved: {temperature_c: [1000, 1050], ch4_sccm: [1, 10]}
+
+    The run pauses (Prefect: Paused, with a form) before the campaign's first heating and whenever the planner
+    proposes parameters outside the box. Approve to run the growth; reject and the planner proposes again (three
+    rejections in a row stop the campaign). Without an answer in time the campaign stops between experiments;
+    continue it with sdlab resume.
+    """
+    station = load_station(config)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    settings = load_campaign(campaign, campaign_id=f"run-{stamp}", speedup=1.0)
+    settings = settings.model_copy(update={"approved": settings.approved or {}})  # a run always asks
+    real = real_instruments(station)
+    if real and rehearse:
+        raise UserError(f"--rehearse is for simulated stations, but station {station.name} drives real instruments "
+                        f"({', '.join(f'{key}: {driver}' for key, driver in real.items())})")
+    if not real and not rehearse:
+        raise UserError(f"station {station.name} has no real instrument (every device is sim); sdlab run drives "
+                        "real hardware: add --rehearse to rehearse the run on this simulated station")
+    if real and settings.speedup != 1.0:
+        raise UserError(f"campaign file {campaign}: speedup: real instruments run in real time; remove it")
+    _run_campaign(settings, station, "sim", 0.0, approve_in=approve_in, approval_timeout_s=approval_timeout)
+
+
+def _prefect_server() -> str | None:
+    """The configured Prefect API URL (None: the ephemeral server, which has no UI)."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+@app.command()
 def resume(
     campaign_id: Annotated[str, typer.Argument(help="The campaign to continue.")],
     experiments: Annotated[int | None, typer.Option(help="A new budget (default: the campaign's).")] = None,
+    approve_in: Annotated[ApproveIn, typer.Option(help="Campaigns of sdlab run: where to answer approval "
+                                                       "requests (see sdlab run).")] = ApproveIn.terminal,
 ) -> None:
     """Continue an interrupted campaign: rebuild the planner from the run history and run the rest.
 
@@ -101,22 +162,35 @@ def resume(
     settings = record.campaign
     if experiments is not None:
         settings = campaign_config(**{**settings.model_dump(), "experiments": experiments})
-    _run_campaign(settings, record.station, record.transport, record.fault_rate, resumed=True)
+    _run_campaign(settings, record.station, record.transport, record.fault_rate, resumed=True, approve_in=approve_in)
 
 
-def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float, resumed: bool = False) -> None:
-    """Run (or continue) a campaign through Prefect with a progress bar, then print its summary."""
+def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float, resumed: bool = False,
+                  approve_in: ApproveIn = ApproveIn.terminal, approval_timeout_s: int = 3600) -> None:
+    """Run (or continue) a campaign through Prefect with a progress bar, then print its summary.
+
+    A run campaign (an approved box in its settings) is answered by an approval desk in the terminal or the UI;
+    when it stops for want of approval, the summary is followed by how to continue, and the exit code is 1.
+    """
+    from lab.approval import ApprovedBox, CampaignStopped
     from lab.campaigns import CampaignRecord, open_record
     from lab.session import ExperimentResult, campaign_plan, open_session
 
-    campaign_plan(settings, station)  # refuse a bad material, recipe or space before anything starts
-    open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
+    space, _ = campaign_plan(settings, station)  # refuse a bad material, recipe, space or box before anything starts
     _quiet_prefect()
+    if settings.approved is not None:
+        ApprovedBox.within(settings.approved, space)
+        if approve_in is ApproveIn.ui and not _prefect_server():
+            raise UserError("--approve-in ui needs a Prefect server with its UI: start sdlab ui, then set "
+                            "PREFECT_API_URL=http://127.0.0.1:4200/api")
+    open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
+    from lab.approval_desk import ApprovalDesk
     from lab.flows import campaign
     from lab.store import RunStore
 
     cid = settings.campaign_id
     started = time.perf_counter()
+    stopped = None
     with RunStore() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                        TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                                        console=console) as progress:
@@ -134,15 +208,25 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
             progress.update(bar, advance=1, status=f"last {shown}  best {best_shown}")
 
         session.listeners.append(advance)
+        desk = (nullcontext() if settings.approved is None else
+                ApprovalDesk(cid, datetime.now(UTC), console, terminal=approve_in is ApproveIn.terminal,
+                             progress=progress))
         try:
             name = f"{cid}-from-{done}" if done or resumed else cid
-            campaign.with_options(flow_run_name=name)(cid)
+            with desk:
+                campaign.with_options(flow_run_name=name)(cid, approval_timeout_s)
+        except CampaignStopped as exc:
+            stopped = exc
         finally:
             session.close()
     _summary(session.campaign_id, session.best(), len(session.results), time.perf_counter() - started)
     if session.transport == "serial":
         faults = session.fault_totals()
         console.print("transport: serial; faults: " + ", ".join(f"{k} {v}" for k, v in faults.items()))
+    if stopped is not None:
+        print(f"sdlab: campaign {cid} stopped: {stopped}; no growth is running and every finished experiment is "
+              f"recorded; continue with: sdlab resume {cid}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _summary(cid: str, best: Any, count: int, wall_s: float) -> None:

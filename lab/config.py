@@ -29,6 +29,7 @@ from lab.safeguards import Safeguards
 from planners import DEFAULT_PLANNER, make_planner
 from simulators.clock import SimClock
 from simulators.drivers import (
+    SimAnalyzer,
     SimDataLogger,
     SimFlowController,
     SimLoader,
@@ -62,6 +63,9 @@ class CampaignConfig(BaseModel):
     exposure_s: float = Field(1.0, gt=0, le=60)
     speedup: float = Field(3600.0, gt=0, le=1e6)
     recipe: dict[str, float | str] = {}
+    # Run campaigns (`sdlab run`): the operator's approved box, parameter → [low, high] (lab.approval). The flow
+    # pauses for approval before the campaign's first heating and for proposals outside it; None never pauses.
+    approved: dict[str, tuple[float, float]] | None = None
 
     @field_validator("material")
     @classmethod
@@ -120,6 +124,15 @@ def campaign_config(**settings: Any) -> CampaignConfig:
         raise describe_validation("campaign", exc) from None
 
 
+def load_campaign(path: Path, **defaults: Any) -> CampaignConfig:
+    """The campaign file at `path` over `defaults` (a one-line UserError naming the bad field)."""
+    data = read_yaml(path, "campaign")
+    try:
+        return CampaignConfig.model_validate({**defaults, **data})
+    except ValidationError as exc:
+        raise describe_validation(f"campaign file {path}", exc) from None
+
+
 def slug(text: str) -> str:
     """Lower-case letters, digits and dashes (for campaign ids and artifact keys)."""
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-")
@@ -142,6 +155,8 @@ def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:
         drivers[f"furnace:{CHALCOGEN_ZONE}"] = SimTemperatureController(twin, CHALCOGEN_ZONE)
     if config.pl_spectrometer is not None:
         drivers["spectrometer:pl"] = SimSpectrometer(twin, laser_nm=config.pl_spectrometer.laser_nm, channel="pl")
+    if config.raman_analyzer is not None:
+        drivers["analyzer"] = SimAnalyzer(twin)
     for line in config.gas_lines:
         drivers[f"mfc:{line.gas}"] = SimFlowController(twin, line.gas)
         drivers[f"valve:{line.gas}"] = SimValve(twin, line.gas)
@@ -210,6 +225,11 @@ def _serial_driver(key: str, spec: DeviceConfig, config: StationConfig, links: d
         return PR4000BController(link, int(address), name=key)
     except ValueError as exc:
         raise UserError(f"station config: {key}: {exc}") from None
+
+
+def real_instruments(config: StationConfig) -> dict[str, str]:
+    """Driver key → driver of every device the station reaches as a physical instrument (serial, seabreeze)."""
+    return {key: spec.driver for key, spec in config.driver_specs().items() if spec.driver in ("serial", "seabreeze")}
 
 
 def build_drivers(config: StationConfig, twin: Twin) -> DriverSet:

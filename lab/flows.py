@@ -1,7 +1,8 @@
-"""Prefect flows: a campaign is a loop of experiment subflows (synthesize → characterize → analyze → tell).
+"""Prefect flows: a campaign is a loop of experiment subflows (synthesize → characterize → analyze → tell),
+each followed by a `report` task (spectra figure, tables) that runs while the next experiment grows.
 
 Orchestration only: the work is done by `lab.session.LabSession` methods, which are plain functions of
-the session and unit-tested without Prefect.
+the session and unit-tested without Prefect; when to ask the operator is decided in `lab.approval`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_image_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.futures import PrefectFuture
 
+from lab.approval import MAX_REJECTIONS, Approval, ApprovedBox, CampaignStopped, approval_reason, describe_request
 from lab.config import slug
 from lab.plots import data_uri
 from lab.session import ExperimentResult, LabSession, session_for
+from lab.store import GROWTH_PLAN
+
+APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
 
 
 @task(name="synthesize", cache_policy=NONE)
@@ -47,11 +55,18 @@ def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str
     result = ExperimentResult(index, f"{campaign_id}/{index}", params, outcome, growth, measurement,
                               time.perf_counter() - started)
     session.learn(result)
-    create_image_artifact(image_url=data_uri(session.spectra_png(measurement, outcome)),
+    return outcome
+
+
+@task(name="report", cache_policy=NONE)
+def report(campaign_id: str, index: int) -> None:
+    """Publish experiment `index`'s spectra figure and the campaign's tables as Prefect artifacts."""
+    session = session_for(campaign_id)
+    result = next(r for r in session.results if r.index == index)
+    create_image_artifact(image_url=data_uri(session.spectra_png(result.characterization_uid, result.outcome)),
                           key=f"{slug(campaign_id)}-exp-{index}-spectra",
                           description=f"Spectra of experiment {campaign_id}/{index}")
     publish(session)
-    return outcome
 
 
 def _rounded(values: dict[str, Any]) -> dict[str, Any]:
@@ -61,14 +76,14 @@ def _rounded(values: dict[str, Any]) -> dict[str, Any]:
 def experiment_rows(session: LabSession) -> list[dict[str, Any]]:
     """The experiments table: one row per experiment with parameters and figures of merit."""
     return [{"index": r.index, **_rounded(r.params), **_rounded(r.outcome), "growth_uid": r.growth_uid}
-            for r in session.results]
+            for r in list(session.results)]
 
 
 def best_so_far_markdown(session: LabSession) -> str:
     """A best-so-far summary: the running maximum of quality and the best parameters."""
     lines = [f"# Campaign `{session.campaign_id}`", "", "| experiment | quality | best so far |", "|---|---|---|"]
     best = 0.0
-    for r in session.results:
+    for r in list(session.results):  # a snapshot: the campaign may append meanwhile
         best = max(best, r.quality or 0.0)
         shown = "failed" if r.quality is None else f"{r.quality:.3f}"
         lines.append(f"| {r.index} | {shown} | {best:.3f} |")
@@ -88,17 +103,64 @@ def publish(session: LabSession) -> None:
                              description=f"Best so far in campaign {session.campaign_id}")
 
 
+def operator_approves(session: LabSession, box: ApprovedBox, index: int, proposal: int, params: dict[str, Any],
+                      timeout_s: int) -> bool:
+    """Whether `params` may run as experiment `index`: at once when they need no approval, else the operator's
+    answer to a pause of the flow run (its form in the Prefect UI, or `sdlab run` in the terminal). The answer
+    goes into the station's audit log; no answer within `timeout_s` raises CampaignStopped."""
+    experiment_id = f"{session.campaign_id}/{index}"
+    first_heating = not session.store.runs(session.campaign_id, GROWTH_PLAN)
+    reason = approval_reason(params, box, first_heating=first_heating)
+    if reason is None:
+        return True
+    form = Approval.with_initial_data(description=describe_request(experiment_id, params, reason, box))
+    source = {"actor": "operator", "campaign": session.campaign_id, "experiment_id": experiment_id}
+    audit = session.safeguards.audit
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=APPROVAL_POLL_S,
+                                key=f"experiment-{index}-proposal-{proposal}")
+    except FlowPauseTimeout:
+        audit.record("no-answer", args=(params,), reason=reason, source=source)
+        raise CampaignStopped(f"no operator answer within {timeout_s} s to experiment {experiment_id} ({reason})"
+                              ) from None
+    note = f"; operator's note: {answer.note}" if answer.note else ""
+    audit.record("approve" if answer.approve else "reject", args=(params,), reason=reason + note, source=source)
+    return answer.approve
+
+
 @flow(name="campaign")
-def campaign(campaign_id: str) -> dict[str, Any]:
-    """Ask the planner for batches and run them as experiment subflows until the budget is spent."""
+def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]:
+    """Ask the planner for batches and run them as experiment subflows until the budget is spent.
+
+    A run campaign (an approved box in its settings) pauses for the operator's approval before its first heating
+    and for proposals outside the box. A rejected proposal is not run and tells the planner nothing (it stays
+    pending, so the next ask moves away from it); the planner is asked again, up to MAX_REJECTIONS in a row.
+    Then, or without an answer within `approval_timeout_s`, the campaign stops (CampaignStopped).
+    """
     session = session_for(campaign_id)
     config = session.campaign
-    index = len(session.results)
+    box = None if config.approved is None else ApprovedBox.within(config.approved, session.planner.space)
+    index, proposals, rejected = len(session.results), 0, 0
+    reporting: PrefectFuture | None = None
     while index < config.experiments:
         batch = session.planner.ask(min(config.batch, config.experiments - index))
         for params in batch:
+            if box is not None:
+                proposals += 1
+                if not operator_approves(session, box, index, proposals, params, approval_timeout_s):
+                    rejected += 1
+                    if rejected == MAX_REJECTIONS:
+                        raise CampaignStopped(f"the operator rejected {rejected} proposals in a row for experiment "
+                                              f"{campaign_id}/{index}")
+                    continue
+                rejected = 0
             experiment.with_options(flow_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
+            if reporting is not None:
+                reporting.wait()  # one report at a time
+            reporting = report.submit(campaign_id, index)  # runs while the next experiment grows
             index += 1
+    if reporting is not None:
+        reporting.wait()
     best = session.best()
     return {"campaign": campaign_id, "experiments": len(session.results),
             "best_quality": None if best is None else best.quality,

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from devices.drivers.transport import DeviceError
+from devices.drivers.transport import DeviceError, InstrumentError
 from devices.interfaces import Clock
 from devices.station import PUMP_LINE, StationConfig
 from lab.audit import AuditLog
@@ -77,6 +77,7 @@ class Interlock:
         self._leak_start: tuple[float, float] | None = None  # (clock s, Torr) when the pump line closed
         self._purge_since: float | None = None
         self._driven: str | None = None  # id of the latch record whose safe state this process drove
+        self._silent: dict[str, str] = {}  # device → how it stopped answering (since the station latched)
         self.zones = furnace_keys(config)
         gases = [line.gas for line in config.gas_lines]
         self.state = ProcessState(flows=dict.fromkeys(gases, 0.0), valves=dict.fromkeys([*gases, PUMP_LINE], False),
@@ -117,9 +118,17 @@ class Interlock:
             return result
 
     def _forward(self, key: str, method: str, args: tuple[Any, ...]) -> Any:
+        """Call the driver; a device fault latches the station. A device that stopped answering is not queried
+        again (each query would wait out its timeouts and retries) until the latch is cleared."""
+        if key in self._silent:
+            if self.latch.read() is not None:
+                raise DeviceError(f"{self._silent[key]}; not queried again until the latch is cleared")
+            self._silent.clear()
         try:
             return getattr(self.drivers[key], method)(*args)
         except DeviceError as exc:
+            if not isinstance(exc, InstrumentError):  # no (sensible) answer, as opposed to an error reply
+                self._silent[key] = str(exc)
             self.trip(f"device fault: {exc}", source="interlock")
             raise
 

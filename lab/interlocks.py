@@ -19,7 +19,8 @@ COMMANDS: dict[str, frozenset[str]] = {
     "furnace": frozenset({"write_setpoint", "write_ramp_rate", "write_heater"}),
     "mfc": frozenset({"write_setpoint"}), "pressure": frozenset({"write_setpoint"}),
     "valve": frozenset({"write_open"}), "holder": frozenset({"load"}), "stage": frozenset({"move_to"}),
-    "spectrometer": frozenset({"integration_time_micros"}), "logger": frozenset({"start", "stop"})}
+    "spectrometer": frozenset({"integration_time_micros"}), "analyzer": frozenset({"write_position"}),
+    "logger": frozenset({"start", "stop"})}
 PROCESS_KINDS = ("furnace", "mfc", "pressure", "valve", "holder")  # commands that act on the growth tube
 SAFE_SETPOINT_SLACK_C = 5.0  # a latched furnace may still take a setpoint this close to its temperature
 SAFE_PURGE_SCCM = 200.0

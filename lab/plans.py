@@ -1,4 +1,4 @@
-"""Bluesky plans: one CVD growth, and Raman characterization of the grown sample.
+"""Bluesky plans: one CVD growth, and Raman (parallel and crossed polarization) and PL characterization.
 
 Plans are generators composed from `bluesky.plan_stubs`; they wait in the station clock's time, so the
 same plan runs a real furnace for hours or its twin in seconds.
@@ -269,14 +269,29 @@ def spot_grid(n: int, pitch_mm: float = 1.0) -> list[tuple[float, float]]:
     return [((i % side - offset) * pitch_mm, (i // side - offset) * pitch_mm) for i in range(n)]
 
 
+def _acquire(station: Station, spectrometer: Spectrometer) -> Plan:
+    """One spectrum, with the Raman analyzer first turned to the position the acquisition needs."""
+    setting = station.analyzer_setting(spectrometer)
+    if setting is not None:
+        yield from bps.mv(station.analyzer, setting)
+    yield from bps.trigger(spectrometer, wait=True)
+
+
 def characterize(station: Station, spots: Sequence[tuple[float, float]], exposure_s: float = 1.0,
                  md: Mapping[str, Any] | None = None, spectrometers: Sequence[Spectrometer] | None = None) -> Plan:
-    """A spectrum from each of `spectrometers` (default: the Raman one) at each spot: one event per spot
-    with every spectrum, its wavelengths and the stage position."""
-    devices = list(spectrometers) if spectrometers is not None else [station.spectrometer]
+    """A spectrum from each of `spectrometers` (default: all of the station's, `Station.spectrometers`) at each
+    spot: one event per spot with every spectrum, its wavelengths and the stage position.
+
+    Behind the station's analyzer the Raman spectrometer acquires parallel and its crossed view crossed; the start
+    document lists the spectrometers and the analyzer position of each acquisition behind it (`analyzer`).
+    """
+    devices = list(spectrometers) if spectrometers is not None else station.spectrometers()
+    settings = {device.name: station.analyzer_setting(device) for device in devices}
     metadata = {"plan_name": "characterize", "station": station.name, "spots": [list(s) for s in spots],
                 "exposure_s": exposure_s, "laser_nm": station.spectrometer.laser_nm.get(),
-                "spectrometers": [device.name for device in devices], **(md or {})}
+                "spectrometers": [device.name for device in devices],
+                "analyzer": {name: setting for name, setting in settings.items() if setting is not None},
+                **(md or {})}
 
     @bpp.run_decorator(md=metadata)
     def run() -> Plan:
@@ -284,6 +299,11 @@ def characterize(station: Station, spots: Sequence[tuple[float, float]], exposur
             device.configure_exposure(exposure_s)
         for spot in spots:
             yield from bps.mv(station.stage, spot)
-            yield from bps.trigger_and_read([*devices, station.stage])
+            for device in devices:
+                yield from _acquire(station, device)
+            yield from bps.create("primary")
+            for device in [*devices, station.stage]:
+                yield from bps.read(device)
+            yield from bps.save()
 
     return (yield from run())

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
+import numpy as np
 from bluesky import RunEngine
 
 from devices.station import Station, StationConfig, build_station
@@ -33,7 +34,8 @@ from planners import Objective, Observation, Planner, Space, make_planner
 from simulators.emulators.station import EmulatedStation, start_emulated_station
 
 OBJECTIVE = Objective("quality", maximize=True)
-CHANNELS = {"raman": "spectrometer", "pl": "pl_spectrometer"}  # measurement channel → station spectrometer
+# measurement channel → station spectrometer (Raman through the parallel and the crossed analyzer, PL)
+CHANNELS = {"raman": "spectrometer", "raman_crossed": "crossed_spectrometer", "pl": "pl_spectrometer"}
 
 
 @dataclass
@@ -70,6 +72,7 @@ class LabSession:
     emulation: EmulatedStation | None = None
     aborted: list[str] = field(default_factory=list)  # experiments a resume found interrupted
     _faults_seen: dict[str, int] = field(default_factory=dict)
+    _latest: tuple[str, dict[str, np.ndarray]] | None = None  # the spectra of the measurement stored last
 
     @property
     def transport(self) -> str:
@@ -142,7 +145,8 @@ class LabSession:
         return self.drivers.safeguards
 
     def spectrometers(self) -> dict[str, Any]:
-        """The station's spectrometer per measurement channel: Raman, and PL on TMD stations."""
+        """The station's spectrometer per measurement channel: Raman, and on TMD stations PL and (with an analyzer)
+        crossed Raman."""
         found = {channel: getattr(self.station, attr) for channel, attr in CHANNELS.items()}
         return {channel: device for channel, device in found.items() if device is not None}
 
@@ -156,24 +160,35 @@ class LabSession:
                             md=self.metadata(index, params))
         (uid,) = self.engine(plan, collector)
         arrays = collector.arrays()
-        self.store.write_arrays(uid, {name: arrays[getattr(device, signal).name]
-                                      for channel, device in spectrometers.items()
-                                      for name, signal in ((f"{channel}_counts", "spectrum"),
-                                                           (f"{channel}_wavelengths_nm", "wavelengths"))})
+        spectra = {name: arrays[getattr(device, signal).name]
+                   for channel, device in spectrometers.items()
+                   for name, signal in ((f"{channel}_counts", "spectrum"),
+                                        (f"{channel}_wavelengths_nm", "wavelengths"))}
+        self.store.write_arrays(uid, spectra)
+        self._latest = (uid, spectra)
         return uid
 
-    def _outcome(self, run: Any, params: dict[str, Any]) -> dict[str, Any]:
-        """Figures of merit from the stored spectra of a characterization run."""
-        def spectra(channel: str) -> tuple[list[Any], list[Any]]:
-            return list(run[f"{channel}_wavelengths_nm"].read()), list(run[f"{channel}_counts"].read())
+    def spectra(self, uid: str) -> dict[str, np.ndarray]:
+        """The stored spectra of a characterization run (`<channel>_counts` and `<channel>_wavelengths_nm`, one
+        row per spot): the catalog's arrays, or the copy kept of the measurement stored last."""
+        if self._latest is not None and self._latest[0] == uid:
+            return self._latest[1]
+        run = self.store.client[uid]
+        return {key: run[key].read() for key in run if key.endswith(("_counts", "_wavelengths_nm"))}
 
-        start = run.metadata["start"]
+    def _outcome(self, arrays: dict[str, np.ndarray], start: dict[str, Any]) -> dict[str, Any]:
+        """Figures of merit from the spectra (`spectra`) and start document of a characterization run."""
+        def spectra(channel: str) -> tuple[list[Any], list[Any]]:
+            return list(arrays[f"{channel}_wavelengths_nm"]), list(arrays[f"{channel}_counts"])
+
         material = self.material
         if material.kind == "graphene":
             return graphene_outcome(*spectra("raman"), start["laser_nm"])
-        return tmd_outcome(*spectra("raman"), *spectra("pl"), laser_nm=start["laser_nm"],
+        crossed = spectra("raman_crossed") if "raman_crossed_counts" in arrays else (None, None)  # older runs: none
+        return tmd_outcome(*spectra("raman"), *spectra("pl"), crossed_wavelengths_nm=crossed[0],
+                           crossed_counts=crossed[1], laser_nm=start["laser_nm"],
                            exposure_s=start["exposure_s"], x_w=material.x_w, y_se=material.y_se,
-                           substrate=self.recipe(params).substrate, target_ev=self.campaign.target_ev)
+                           substrate=self.recipe(start["params"]).substrate, target_ev=self.campaign.target_ev)
 
     def analyze(self, uid: str) -> dict[str, Any]:
         """Fit the stored spectra of a characterization run and record the outcome with it.
@@ -181,9 +196,8 @@ class LabSession:
         Spectra the analysis refuses (NaN, mismatched axes) are recorded as a failed, unfit outcome naming
         why; the campaign goes on.
         """
-        run = self.store.client[uid]
         try:
-            outcome = self._outcome(run, run.metadata["start"]["params"])
+            outcome = self._outcome(self.spectra(uid), self.store.client[uid].metadata["start"])
         except ValueError as exc:
             outcome = {"failed": True, "unfit": self.campaign.spots, "quality": 0.0, "error": str(exc)}
         if self.transport == "serial":  # faults during this experiment, recorded with its outcome
@@ -196,14 +210,17 @@ class LabSession:
     def spectra_png(self, uid: str, outcome: dict[str, Any]) -> bytes:
         """A figure of a characterization run's spectra: Raman against shift, PL against photon energy, with
         the fitted PL peak marked."""
-        run = self.store.client[uid]
+        arrays = self.spectra(uid)
         panels = []
         for channel in self.spectrometers():
-            wavelengths = list(run[f"{channel}_wavelengths_nm"].read())
-            counts = list(run[f"{channel}_counts"].read())
-            if channel == "raman":
-                x = [raman_shift(w, run.metadata["start"]["laser_nm"]) for w in wavelengths]
-                panels.append(Panel("Raman", "Raman shift (cm⁻¹)", x, counts))
+            if f"{channel}_counts" not in arrays:  # a run from before the station had this channel
+                continue
+            wavelengths = list(arrays[f"{channel}_wavelengths_nm"])
+            counts = list(arrays[f"{channel}_counts"])
+            if channel.startswith("raman"):
+                x = [raman_shift(w, self.station.spectrometer.laser_nm.get()) for w in wavelengths]
+                title = "Raman, crossed polarization" if channel == "raman_crossed" else "Raman"
+                panels.append(Panel(title, "Raman shift (cm⁻¹)", x, counts))
             else:
                 peak = outcome.get("pl_peak_ev")
                 panels.append(Panel("Photoluminescence", "photon energy (eV)", [HC_EV_NM / w for w in wavelengths],

@@ -96,8 +96,10 @@ class ReadingMonitor:
                                    source={"actor": "suspender"})
         elif now - self.suspended_since > self.settings.resume_timeout_s:
             self.suspended_since = None
-            interlock.trip(f"readings out of range for more than {self.settings.resume_timeout_s:g} s: "
-                           f"{tripped[0]._get_justification()}", source="suspender")
+            reason = (f"readings out of range for more than {self.settings.resume_timeout_s:g} s: "
+                      f"{tripped[0]._get_justification()}")
+            interlock.trip(reason, source="suspender")
+            self._halt(reason)  # now, before the safe state brings the readings back and releases the plan
 
     def _halt(self, reason: str) -> None:
         """End a plan that waits, suspended, for readings a latched station will not bring back (`halt`: its

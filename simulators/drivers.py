@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from simulators.thermal import FurnaceState
+from simulators.tmd_spectra import ANALYZERS
 from simulators.twin import Twin
 from simulators.worlds import GROWTH_ZONE
 
@@ -132,7 +133,22 @@ class SimSpectrometer:
     def intensities(self) -> np.ndarray:
         self.twin.clock.sleep(self._integration_s)
         return self.twin.world.counts(self.twin.spot(), self.channel, self._integration_s, self.twin.spectrum_rng(),
-                                      self.laser_nm)
+                                      self.laser_nm, analyzer=self.twin.analyzer_on(self.channel))
+
+
+class SimAnalyzer:
+    """The two-position analyzer in the Raman collection path."""
+
+    def __init__(self, twin: Twin) -> None:
+        self.twin = twin
+
+    def read_position(self) -> str:
+        return self.twin.analyzer
+
+    def write_position(self, position: str) -> None:
+        if position not in ANALYZERS:
+            raise ValueError(f"the analyzer turns to {', '.join(ANALYZERS)}, not {position!r}")
+        self.twin.set_analyzer(position)
 
 
 class SimStage:

@@ -18,6 +18,16 @@ Substrate: the Si band at 520.7 cm⁻¹ under SiO2/Si, or the sapphire bands (:d
 one at 417.5 cm⁻¹ on top of WS2's A1g), both attenuated by thicker films. Over everything lies a smooth
 fluorescence background rising towards the red.
 
+**Polarization** (``analyzer``, :data:`ANALYZERS`). Backscattering from the basal plane, the analyzer in front
+of the spectrometer either parallel (XX, the default) or crossed (XY) to the laser polarization. The A-kind
+modes (A1g, Raman tensor diag(a, a, b)) vanish in XY but for a leak of :data:`DEPOLARIZATION_LEAK` of their
+strength (the objective's aperture, finite extinction); the E modes (E¹2g) keep their strength; the
+disorder-activated LA(M) band, bound by no selection rule, keeps :data:`LA_DEPOLARIZATION` of it. Substrates:
+the (001) Si wafer is mounted with its cleaved ⟨110⟩ edge along the laser polarization, so its F2g phonon
+(I ∝ cos²2θ crossed, sin²2θ parallel, θ from [100]) is at full strength parallel and at the leak crossed; of
+c-plane sapphire the A1g bands (:data:`SAPPHIRE_A1G_CM1`) drop to the leak, the Eg bands stay. Both settings
+of one spot share its bands when the spot has a ``seed`` (:class:`TmdSpot`); the background is unpolarized.
+
 **PL** (:func:`tmd_pl_peaks`, Lorentzians in eV, heights in counts per second per eV). The A exciton of a
 monolayer is at :func:`a_exciton_ev` (end members, Mo/W bowing 0.25 eV in sulfides, nearly linear S/Se) plus
 a small spot-to-spot spread (strain, doping); its FWHM grows from the best end-member value (MoS2 38 meV)
@@ -39,7 +49,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +75,12 @@ SI_BAND_CM1 = 520.7
 SAPPHIRE_BANDS_CM1 = ((378.0, 1.0, 0.25), (417.5, 0.5, 1.0), (430.0, 5.0, 0.1), (448.0, 5.0, 0.1),
                       (576.0, 6.0, 0.15), (645.0, 6.0, 0.1), (750.0, 8.0, 0.3))
 """α-Al2O3 Raman bands: (centre cm⁻¹, extra FWHM beyond the common 3 cm⁻¹, height relative to 417.5)."""
+SAPPHIRE_A1G_CM1 = (417.5, 645.0)
+"""The sapphire bands of A1g symmetry (the others are Eg)."""
+ANALYZERS = ("parallel", "crossed")
+"""Raman analyzer settings: parallel (XX) or crossed (XY) to the laser polarization (module docstring)."""
+DEPOLARIZATION_LEAK = 0.02  # share of a forbidden band's strength seen through a crossed analyzer
+LA_DEPOLARIZATION = 0.75  # crossed / parallel strength of a band bound by no selection rule
 
 # Monolayer A exciton at room temperature (eV): the middle of the literature ranges.
 A_EXCITON_EV = {"MoS2": 1.865, "WS2": 1.995, "MoSe2": 1.56, "WSe2": 1.64}
@@ -106,6 +122,8 @@ class TmdSpot:
     y_se: float = 0.0  # Se fraction on the chalcogen site
     defect_density_cm2: float = 1e12  # chalcogen vacancies per cm²: broaden and dim the PL, raise the LA band
     substrate: str = "SiO2/Si"  # "SiO2/Si" (Si band at 520.7 cm⁻¹) or "sapphire"
+    seed: int | None = None  # fixes the spot's microscopic state (local strain, band widths and strengths, exciton
+    # shift), so that every acquisition of it sees the same bands; None: drawn anew with each acquisition
 
 
 def _is_real(value: object) -> bool:
@@ -125,6 +143,14 @@ def _check_spot(spot: TmdSpot) -> None:
         raise ValueError(f"TmdSpot.defect_density_cm2 must be finite and ≥ 0, got {spot.defect_density_cm2!r}")
     if spot.substrate not in SUBSTRATES:
         raise ValueError(f"TmdSpot.substrate must be one of {SUBSTRATES}, got {spot.substrate!r}")
+    if spot.seed is not None and (isinstance(spot.seed, bool) or not isinstance(spot.seed, numbers.Integral)
+                                  or spot.seed < 0):
+        raise ValueError(f"TmdSpot.seed must be None or an integer ≥ 0, got {spot.seed!r}")
+
+
+def _bands_rng(spot: TmdSpot, rng: np.random.Generator, stream: int) -> np.random.Generator:
+    """Where the bands of ``spot`` are drawn from: its own ``seed`` (one ``stream`` per channel), else ``rng``."""
+    return rng if spot.seed is None else np.random.default_rng([spot.seed, stream])
 
 
 def _end_member_mix(values: dict[str, float], x_w: float, y_se: float) -> float:
@@ -171,14 +197,30 @@ def _film_modes(x: float, y: float) -> list[tuple[str, str, float, float, tuple[
     ]
 
 
-def tmd_raman_peaks(spot: TmdSpot, rng: np.random.Generator) -> list[Peak]:
-    """True Raman bands of a spot (film and substrate), heights in counts per second (module docstring).
+def crossed_ratio(name: str) -> float:
+    """Strength of Raman band ``name`` (as named by :func:`tmd_raman_peaks`) through a crossed analyzer, relative
+    to a parallel one (module docstring, Polarization)."""
+    if name.startswith("E12g"):
+        return 1.0
+    if name == "LA(M)":
+        return LA_DEPOLARIZATION
+    if name.startswith("sapphire") and float(name.split()[1]) not in SAPPHIRE_A1G_CM1:
+        return 1.0  # an Eg band
+    return DEPOLARIZATION_LEAK  # A1g modes, the Si band, the sapphire A1g bands
+
+
+def tmd_raman_peaks(spot: TmdSpot, rng: np.random.Generator, analyzer: str = "parallel") -> list[Peak]:
+    """True Raman bands of a spot (film and substrate) through the ``analyzer``, heights in counts per second
+    (module docstring).
 
     Film modes carry the names used by :func:`raman_pair` plus "LA(M)"; substrate bands are named "Si" or
-    "sapphire <centre>". A bare spot (``layers == 0``) shows the substrate only. Raises ValueError for an
-    invalid spot.
+    "sapphire <centre>". A bare spot (``layers == 0``) shows the substrate only. The draws from ``rng`` do not
+    depend on ``analyzer``. Raises ValueError for an invalid spot or analyzer setting.
     """
     _check_spot(spot)
+    if analyzer not in ANALYZERS:
+        raise ValueError(f"analyzer must be one of {ANALYZERS}, got {analyzer!r}")
+    rng = _bands_rng(spot, rng, 0)
     peaks = []
     if spot.layers:
         height = rng.uniform(*_FILM_HEIGHT) * _LAYER_GAIN[spot.layers]
@@ -202,6 +244,8 @@ def tmd_raman_peaks(spot: TmdSpot, rng: np.random.Generator) -> list[Peak]:
         sapphire = rng.uniform(*_SAPPHIRE_HEIGHT) * transmission
         for center, extra_fwhm, relative in SAPPHIRE_BANDS_CM1:
             peaks.append(Peak(center, 3.0 + extra_fwhm, sapphire * relative, f"sapphire {center:g}"))
+    if analyzer == "crossed":
+        peaks = [replace(p, height=p.height * crossed_ratio(p.name)) for p in peaks]
     return peaks
 
 
@@ -222,6 +266,7 @@ def tmd_pl_peaks(spot: TmdSpot, rng: np.random.Generator) -> list[Peak]:
     if spot.layers == 0:
         return []
     x, y = spot.x_w, spot.y_se
+    rng = _bands_rng(spot, rng, 1)
     vacancies = spot.defect_density_cm2 / VACANCY_SCALE_CM2
     monolayer_a = a_exciton_ev(x, y) + rng.uniform(-_PL_SPREAD_EV, _PL_SPREAD_EV)
     fwhm = (_end_member_mix(BEST_FWHM_EV, x, y) + rng.uniform(0.0, 0.006)
@@ -278,17 +323,19 @@ def synthesize_raman(
     rng: np.random.Generator,
     laser_nm: float = LASER_NM,
     spectrometer: SpectrometerModel = RAMAN_SPECTROMETER,
+    analyzer: str = "parallel",
 ) -> SyntheticSpectrum:
-    """One simulated Raman acquisition of ``spot`` on the pixels ``wavelengths_nm`` with its truth.
+    """One simulated Raman acquisition of ``spot`` through the ``analyzer`` on the pixels ``wavelengths_nm``
+    with its truth (the bands as seen through the analyzer).
 
-    Raises ValueError for an invalid spot, laser or exposure, or an axis that is not one increasing
-    wavelength per pixel of ``spectrometer``.
+    Raises ValueError for an invalid spot, laser, exposure or analyzer setting, or an axis that is not one
+    increasing wavelength per pixel of ``spectrometer``.
     """
     axis = _check_acquisition(wavelengths_nm, exposure_s, spectrometer)
     if not (_is_real(laser_nm) and laser_nm > 0):
         raise ValueError(f"laser_nm must be a finite wavelength > 0, got {laser_nm!r}")
     shift = raman_shift(axis, laser_nm)
-    peaks = tmd_raman_peaks(spot, rng)
+    peaks = tmd_raman_peaks(spot, rng, analyzer)
     background_cps = _raman_background(shift, rng)
     signal_cps = background_cps + sum(lorentzian(shift, p.center, p.fwhm, p.height) for p in peaks)
     counts, spike_pixels = _detect(signal_cps, exposure_s, spectrometer, rng)
@@ -330,9 +377,10 @@ def tmd_raman_counts(
     rng: np.random.Generator,
     laser_nm: float = LASER_NM,
     spectrometer: SpectrometerModel = RAMAN_SPECTROMETER,
+    analyzer: str = "parallel",
 ) -> np.ndarray:
     """Counts per pixel of one simulated Raman acquisition of ``spot`` (see :func:`synthesize_raman`)."""
-    return synthesize_raman(spot, wavelengths_nm, exposure_s, rng, laser_nm, spectrometer).counts
+    return synthesize_raman(spot, wavelengths_nm, exposure_s, rng, laser_nm, spectrometer, analyzer).counts
 
 
 def tmd_pl_counts(

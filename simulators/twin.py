@@ -21,7 +21,9 @@ from simulators.thermal import FurnaceModel, FurnaceState, furnace_step
 from simulators.worlds import GROWTH_ZONE, TubeState, World
 
 MAX_STEP_S = 1.0
+CATCH_UP_S = 600.0  # a backlog beyond this (simulated s) is integrated with the clock paused
 PUMP_VALVE = "pump"
+ANALYZED_CHANNEL = "raman"  # the spectrometer channel behind the analyzer
 
 
 @dataclass(frozen=True)
@@ -61,24 +63,37 @@ class Twin:
         self.sample = world.new_sample(np.random.default_rng([seed, 0]))
         self.samples_loaded = 0
         self.stage_mm = (0.0, 0.0)
+        self.analyzer = "parallel"  # the Raman analyzer, to the laser polarization
         self._log_period_s: float | None = None
         self._log_next = 0.0
         self._log: list[tuple[float, dict[str, float]]] = []
 
     # ---- time integration -------------------------------------------------------------------------
     def advance(self) -> float:
-        """Integrate the world up to the clock's present; returns the present (simulated s)."""
+        """Integrate the world up to the clock's present; returns the present (simulated s).
+
+        A backlog of more than CATCH_UP_S is integrated with the clock paused (where it can pause), so the
+        twin catches up with a clock it fell behind (e.g. on a loaded host) instead of falling further behind.
+        """
         with self._lock:
             target = self.clock.time()
-            while self._now < target:
-                stop = target if self._log_period_s is None else min(target, self._log_next)
-                dt = min(MAX_STEP_S, stop - self._now)
-                self._step(dt)
-                self._now += dt
-                if self._log_period_s is not None and self._now >= self._log_next:
-                    self._log.append((self._log_next, self._measure()))
-                    self._log_next += self._log_period_s
+            pause = getattr(self.clock, "paused", None)
+            if pause is None or target - self._now <= CATCH_UP_S:
+                self._integrate(target)
+            else:
+                with pause():
+                    self._integrate(target)
             return self._now
+
+    def _integrate(self, target: float) -> None:
+        while self._now < target:
+            stop = target if self._log_period_s is None else min(target, self._log_next)
+            dt = min(MAX_STEP_S, stop - self._now)
+            self._step(dt)
+            self._now += dt
+            if self._log_period_s is not None and self._now >= self._log_next:
+                self._log.append((self._log_next, self._measure()))
+                self._log_next += self._log_period_s
 
     @property
     def furnace(self) -> FurnaceState:
@@ -176,6 +191,14 @@ class Twin:
     def move_stage(self, x_mm: float, y_mm: float) -> None:
         with self._lock:
             self.stage_mm = (x_mm, y_mm)
+
+    def set_analyzer(self, position: str) -> None:
+        with self._lock:
+            self.analyzer = position
+
+    def analyzer_on(self, channel: str) -> str:
+        """The analyzer setting a spectrometer channel sees: the analyzer's on the Raman path, else parallel."""
+        return self.analyzer if channel == ANALYZED_CHANNEL else "parallel"
 
     def spot(self) -> Any:
         """The film under the laser at the stage position (fixed for this sample and position)."""

@@ -2,13 +2,14 @@
 
 A :class:`World` holds one seed's hidden truth. The twin tells it the instantaneous :class:`TubeState`
 every step and asks it for what the instruments see: the in-situ coverage, the film at a spot, and the
-spectrum of a spot on a spectrometer channel ("raman", and "pl" for semiconductors).
+spectrum of a spot on a spectrometer channel ("raman", and "pl" for semiconductors), the Raman one through an
+analyzer parallel or crossed to the laser polarization.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -67,8 +68,8 @@ class World(Protocol):
         ...
 
     def counts(self, spot: Any, channel: str, exposure_s: float, rng: np.random.Generator,
-               laser_nm: float) -> np.ndarray:
-        """Counts per pixel of one acquisition of `spot` on `channel`."""
+               laser_nm: float, analyzer: str = "parallel") -> np.ndarray:
+        """Counts per pixel of one acquisition of `spot` on `channel` through `analyzer` ("parallel", "crossed")."""
         ...
 
 
@@ -110,8 +111,10 @@ class GrapheneWorld:
         return self._wavelengths.copy()
 
     def counts(self, spot: Any, channel: str, exposure_s: float, rng: np.random.Generator,
-               laser_nm: float) -> np.ndarray:
+               laser_nm: float, analyzer: str = "parallel") -> np.ndarray:
         _check_channel(self, channel)
+        if analyzer != "parallel":
+            raise ValueError(f"the graphene twin renders Raman through a parallel analyzer only, not {analyzer!r}")
         return raman_counts(spot, self._wavelengths, exposure_s, rng, laser_nm=laser_nm)
 
 
@@ -160,18 +163,20 @@ class TmdWorld:
         return sample.coverage
 
     def spot(self, sample: tmd.TmdSample, rng: np.random.Generator) -> TmdSpot:
-        return sample.spots(1, rng)[0]
+        """The spot, with a seed that fixes its bands for every acquisition of it."""
+        return replace(sample.spots(1, rng)[0], seed=int(rng.integers(2**32)))
 
     def wavelengths(self, channel: str) -> np.ndarray:
         _check_channel(self, channel)
         return self._wavelengths[channel].copy()
 
     def counts(self, spot: TmdSpot, channel: str, exposure_s: float, rng: np.random.Generator,
-               laser_nm: float) -> np.ndarray:
+               laser_nm: float, analyzer: str = "parallel") -> np.ndarray:
         _check_channel(self, channel)
         if channel == "pl":
             return tmd_pl_counts(spot, self._wavelengths[channel], exposure_s, rng)
-        return tmd_raman_counts(spot, self._wavelengths[channel], exposure_s, rng, laser_nm=laser_nm)
+        return tmd_raman_counts(spot, self._wavelengths[channel], exposure_s, rng, laser_nm=laser_nm,
+                                analyzer=analyzer)
 
 
 WORLDS: dict[str, type[GrapheneWorld] | type[TmdWorld]] = {"graphene": GrapheneWorld, "tmd": TmdWorld}

@@ -28,12 +28,14 @@ def _check_pairs(label: str, wavelengths_nm: Sequence[np.ndarray], counts: Seque
 
 
 def _fit_each(label: str, wavelengths_nm: Sequence[np.ndarray], counts: Sequence[np.ndarray],
-              fit: Callable[[np.ndarray, np.ndarray], Any]) -> list[Any]:
-    """``fit(wavelengths, counts)`` of every spot; a ValueError names the spot."""
+              fit: Callable[..., Any], extras: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
+    """``fit(wavelengths, counts, *extra)`` of every spot (``extras``: one tuple per spot, default empty); a
+    ValueError names the spot."""
     fits = []
-    for spot, (w, c) in enumerate(zip(wavelengths_nm, counts, strict=True)):
+    extras = [()] * len(counts) if extras is None else extras
+    for spot, (w, c, extra) in enumerate(zip(wavelengths_nm, counts, extras, strict=True)):
         try:
-            fits.append(fit(np.asarray(w, dtype=float), np.asarray(c, dtype=float)))
+            fits.append(fit(np.asarray(w, dtype=float), np.asarray(c, dtype=float), *extra))
         except ValueError as exc:
             raise ValueError(f"{label} spectrum of spot {spot}: {exc}") from exc
     return fits
@@ -67,9 +69,12 @@ def tmd_outcome(
     y_se: float,
     substrate: str,
     target_ev: float | None = None,
+    crossed_wavelengths_nm: Sequence[np.ndarray] | None = None,
+    crossed_counts: Sequence[np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Figures of merit and `quality` of a Mo(1−x)W(x)S(2(1−y))Se(2y) sample from one Raman and one PL
-    spectrum per spot (wavelengths in nm, counts per pixel, both acquired for ``exposure_s``).
+    spectrum per spot (wavelengths in nm, counts per pixel, both acquired for ``exposure_s``), and optionally
+    one Raman spectrum per spot through a crossed analyzer (``crossed_…``), fitted with the parallel one.
 
     ``x_w`` and ``y_se`` are the intended composition, which sets the modes fitted and the monolayer Δ₁ that
     layer numbers are told from (:mod:`lab.analysis.tmd`; a Mo/W sulfide alloy's W fraction is measured from
@@ -86,9 +91,10 @@ def tmd_outcome(
     film spots, 3 = three or more), `delta_cm1`, `pl_peak_ev`, `bandgap_ev` (A exciton of monolayer
     spots), `pl_fwhm_mev`, `film_x_w` (measured for Mo/W sulfide alloys, else ``x_w``; each with `_err`, a 1-σ
     standard error), `pl_intensity_cps`, `n_spots` (measured).
-    Raises ValueError for unequal numbers of spectra or axes, a spectrum with NaN or infinite values or
-    whose axis and counts differ in length, a non-positive exposure or laser wavelength, a composition
-    outside [0, 1], an unknown substrate, a non-positive target, or spectra not covering the fit windows.
+    Raises ValueError for unequal numbers of spectra or axes (crossed ones included), a spectrum with NaN or
+    infinite values or whose axis and counts differ in length, a non-positive exposure or laser wavelength, a
+    composition outside [0, 1], an unknown substrate, a non-positive target, or spectra not covering the fit
+    windows.
     """
     _check_pairs("Raman", raman_wavelengths_nm, raman_counts)
     _check_pairs("PL", pl_wavelengths_nm, pl_counts)
@@ -99,7 +105,18 @@ def tmd_outcome(
     if target_ev is not None and not (math.isfinite(target_ev) and target_ev > 0):
         raise ValueError(f"target_ev must be a finite energy > 0 eV or None, got {target_ev!r}")
     check_composition(x_w, y_se, substrate)
-    raman_fits = _fit_each("Raman", raman_wavelengths_nm, raman_counts, lambda w, c: fit_tmd_raman(
-        Spectrum(raman_shift(w, laser_nm), c), x_w, y_se, substrate))
+    crossed: list[Spectrum | None] = [None] * len(raman_counts)
+    if crossed_counts is not None or crossed_wavelengths_nm is not None:
+        crossed_wavelengths_nm = [] if crossed_wavelengths_nm is None else crossed_wavelengths_nm
+        crossed_counts = [] if crossed_counts is None else crossed_counts
+        _check_pairs("crossed Raman", crossed_wavelengths_nm, crossed_counts)
+        if len(crossed_counts) != len(raman_counts):
+            raise ValueError(f"need one crossed Raman spectrum per Raman spectrum, got {len(crossed_counts)} and "
+                             f"{len(raman_counts)}")
+        crossed = _fit_each("crossed Raman", crossed_wavelengths_nm, crossed_counts,
+                            lambda w, c: Spectrum(raman_shift(w, laser_nm), c))
+    raman_fits = _fit_each("Raman", raman_wavelengths_nm, raman_counts, lambda w, c, perpendicular: fit_tmd_raman(
+        Spectrum(raman_shift(w, laser_nm), c), x_w, y_se, substrate, crossed=perpendicular),
+        [(spectrum,) for spectrum in crossed])
     pl_fits = _fit_each("PL", pl_wavelengths_nm, pl_counts, lambda w, c: fit_pl(pl_spectrum(w, c), exposure_s))
     return _plain(tmd_figures(raman_fits, pl_fits, target_ev).as_dict())

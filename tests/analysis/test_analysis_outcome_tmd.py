@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from lab.analysis import tmd_outcome
 from lab.analysis.tmd_objective import mean_with_error, monolayer_likeness
-from simulators.tmd_spectra import TmdSpot, a_exciton_ev
+from simulators.tmd_spectra import TmdSpot, a_exciton_ev, synthesize_pl, synthesize_raman
 
 KEYS = {"failed", "unfit", "quality", "coverage", "monolayer_coverage", "layers", "delta_cm1", "delta_cm1_err",
         "pl_peak_ev", "pl_peak_ev_err", "bandgap_ev", "bandgap_ev_err", "pl_fwhm_mev", "pl_fwhm_mev_err",
@@ -125,6 +126,24 @@ def test_mismatched_axis_lengths_raise(raman_nm, pl_nm) -> None:
     with pytest.raises(ValueError, match="one Raman wavelength axis per spectrum"):
         tmd_outcome([raman_nm], [np.ones(raman_nm.size)] * 2, [pl_nm] * 2, [np.ones(pl_nm.size)] * 2,
                     laser_nm=532.0, exposure_s=1.0, x_w=0.0, y_se=0.0, substrate="SiO2/Si")
+
+
+def test_crossed_spectra_take_part_and_must_match_the_parallel_ones(raman_nm, pl_nm) -> None:
+    spots = [replace(TmdSpot(1, 1.0, 1.0, 1e12), seed=60 + i) for i in range(4)]  # WSe2: a near-degenerate pair
+    rng = np.random.default_rng(5)
+    raman, crossed = ([synthesize_raman(spot, raman_nm, 2.0, rng, analyzer=setting).counts for spot in spots]
+                      for setting in ("parallel", "crossed"))
+    pl = [synthesize_pl(spot, pl_nm, 2.0, rng).counts for spot in spots]
+    options = {"laser_nm": 532.0, "exposure_s": 2.0, "x_w": 1.0, "y_se": 1.0, "substrate": "SiO2/Si"}
+    with_crossed = tmd_outcome([raman_nm] * 4, raman, [pl_nm] * 4, pl, crossed_wavelengths_nm=[raman_nm] * 4,
+                               crossed_counts=crossed, **options)
+    assert with_crossed["layers"] == 1 and with_crossed["monolayer_coverage"] == 1.0
+    assert with_crossed["delta_cm1"] != tmd_outcome([raman_nm] * 4, raman, [pl_nm] * 4, pl, **options)["delta_cm1"]
+    with pytest.raises(ValueError, match="one crossed Raman spectrum per Raman spectrum"):
+        tmd_outcome([raman_nm] * 4, raman, [pl_nm] * 4, pl, crossed_wavelengths_nm=[raman_nm] * 3,
+                    crossed_counts=crossed[:3], **options)
+    with pytest.raises(ValueError, match="crossed Raman wavelength axis per spectrum"):
+        tmd_outcome([raman_nm] * 4, raman, [pl_nm] * 4, pl, crossed_counts=crossed, **options)
 
 
 def test_monolayer_likeness_and_mean_with_error() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lab.analysis import PeakFit, PeakGuess, fit_lorentzians, lorentzian
+from lab.analysis.peaks import Segment, fit_shared
 
 X = np.linspace(1450.0, 1750.0, 300)
 G = PeakGuess("G", 1585.0, 15.0, (1550.0, 1620.0), (5.0, 50.0))
@@ -82,3 +83,25 @@ def test_a_failed_fit_gives_unfit_results_instead_of_raising(x, y):
 def test_unfit_peak():
     peak = PeakFit.unfit("2D")
     assert peak.name == "2D" and not peak.ok and math.isnan(peak.center)
+
+
+def test_shared_bands_are_fitted_to_two_spectra_with_bounded_height_ratios() -> None:
+    """A blended doublet (as WSe2's E¹2g/A1g) and a second spectrum where one of them is nearly forbidden."""
+    x = np.linspace(200.0, 300.0, 400)
+    rng = np.random.default_rng(3)
+    a, e = lorentzian(x, 250.5, 5.0, 1000.0), lorentzian(x, 248.5, 4.0, 400.0)
+    parallel = a + e + 100.0 + rng.normal(0.0, 5.0, x.size)
+    crossed = 0.02 * a + e + 120.0 + rng.normal(0.0, 5.0, x.size)
+    guesses = [PeakGuess("A", 250.5, 5.0, (245.5, 255.5), (1.5, 20.0), ratio_bounds=(0.0, 0.1)),
+               PeakGuess("E", 248.5, 5.0, (243.5, 253.5), (1.5, 20.0), ratio_bounds=(0.8, 1.25))]
+    fits = fit_shared([Segment(x, parallel), Segment(x, crossed)], guesses, 2, starts={"E": (248.0, 4.0)})
+    par, cro = fits
+    assert par.ok and cro.ok
+    for name, center in (("A", 250.5), ("E", 248.5)):
+        assert par.peaks[name].center == cro.peaks[name].center  # one band, two spectra
+        assert abs(par.peaks[name].center - center) < min(0.2, 4.0 * par.peaks[name].center_err)
+    assert cro.peaks["A"].height <= 0.1 * par.peaks["A"].height + 1e-9
+    assert 0.8 <= cro.peaks["E"].height / par.peaks["E"].height <= 1.25
+    assert all(math.isfinite(p.height_err) and p.height_err > 0 for p in cro.peaks.values())
+    alone = fit_lorentzians(x, parallel, guesses)
+    assert alone == fit_shared([Segment(x, parallel)], guesses)[0]  # one segment: the single-spectrum fit

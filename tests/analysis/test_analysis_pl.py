@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lab.analysis import fit_pl, pl_spectrum
-from lab.analysis.pl import HC_EV_NM
+from lab.analysis.pl import A_ENERGY_SIGMA_EV, GAP_ACCURACY_EV, HC_EV_NM
 from simulators.tmd_spectra import TmdSpot
 
 COMPOSITIONS = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.5, 0.0), (0.3, 0.6)]
@@ -112,3 +112,19 @@ def test_uncertainties_match_the_errors(acquire, pl_nm) -> None:
         pulls.append((fit.a_ev - case.pl_band("A").center) / fit.a_ev_err)
     within = np.mean(np.abs(pulls) < 2.0)
     assert 0.85 <= within <= 1.0 and abs(np.median(pulls)) < 0.5  # ≈ 95 % within 2σ, no bias
+
+
+def test_pl_counts_as_detected_only_when_the_a_exciton_is_located_to_a_third_of_5_mev(acquire, pl_nm) -> None:
+    detected = loose = 0
+    for seed in range(30):
+        case = acquire(TmdSpot(2, 0.3, 0.5, 3e12), seed=500 + seed, exposure_s=2.0)  # dim, broad bilayer PL
+        fit = fit_pl(pl_spectrum(pl_nm, case.pl.counts), 2.0)
+        a = fit.peaks["A"]
+        if fit.has_pl:
+            detected += 1
+            assert fit.a_ev_err <= A_ENERGY_SIGMA_EV == GAP_ACCURACY_EV / 3
+            assert abs(fit.a_ev - case.pl_band("A").center) < GAP_ACCURACY_EV
+        elif a.height > 5.0 * a.height_err:  # a band, but located too loosely to report its energy
+            loose += 1
+            assert 1e-3 * a.center_err > A_ENERGY_SIGMA_EV and math.isnan(fit.a_ev)
+    assert detected and loose

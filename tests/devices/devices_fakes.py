@@ -125,6 +125,19 @@ class FakeStage(Recorder):
         return self.position
 
 
+class FakeAnalyzer(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.position = "parallel"
+
+    def write_position(self, position: str) -> None:
+        self._record("write_position", position)
+        self.position = position
+
+    def read_position(self) -> str:
+        return self.position
+
+
 class FakeLoader(Recorder):
     def __init__(self) -> None:
         super().__init__()

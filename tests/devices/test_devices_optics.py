@@ -1,4 +1,4 @@
-"""Characterization hardware: spectrometer, sample stage, substrate holder."""
+"""Characterization hardware: spectrometer, Raman analyzer, sample stage, substrate holder."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from devices_fakes import FakeLoader, FakeSpectrometer, FakeStage
+from devices_fakes import FakeAnalyzer, FakeLoader, FakeSpectrometer, FakeStage
 
+from devices.interfaces import PolarizationAnalyzer
 from devices.limits import LimitError
-from devices.optics import SampleStage, Spectrometer, SubstrateHolder
-from simulators.drivers import SimLoader, SimSpectrometer, SimStage
+from devices.optics import Analyzer, SampleStage, Spectrometer, SubstrateHolder
+from simulators.drivers import SimAnalyzer, SimLoader, SimSpectrometer, SimStage
 from simulators.twin import Twin
 
 
@@ -104,3 +105,22 @@ def test_holder_rejects_unknown_substrates(substrate: str) -> None:
     with pytest.raises(ValueError, match="unknown substrate"):
         holder.set(substrate)
     assert driver.calls == []
+
+
+def test_the_analyzer_turns_to_parallel_or_crossed_and_refuses_anything_else() -> None:
+    driver = FakeAnalyzer()
+    analyzer = Analyzer(driver)
+    status = analyzer.set("crossed")
+    assert status.done and status.success and analyzer.setting.get() == "crossed"
+    with pytest.raises(ValueError, match="position must be one of"):
+        analyzer.set("circular")
+    assert driver.writes() == [("write_position", ("crossed",))]  # the refused setting never reached it
+
+
+def test_the_sim_analyzer_sets_the_twins_raman_path(twin: Twin) -> None:
+    driver = SimAnalyzer(twin)
+    assert isinstance(driver, PolarizationAnalyzer) and driver.read_position() == "parallel"
+    driver.write_position("crossed")
+    assert twin.analyzer_on("raman") == "crossed" and twin.analyzer_on("pl") == "parallel"
+    with pytest.raises(ValueError, match="parallel, crossed"):
+        driver.write_position("circular")

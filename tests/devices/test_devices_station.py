@@ -11,7 +11,7 @@ from devices.station import PUMP_LINE, Station, StationConfig, build_station
 from lab.config import sim_drivers
 from simulators.clock import SimClock
 from simulators.twin import Twin
-from simulators.worlds import GrapheneWorld
+from simulators.worlds import GrapheneWorld, TmdWorld
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,24 @@ def test_missing_drivers_are_named(config: StationConfig) -> None:
     del drivers["mfc:CH4"], drivers["logger"]
     with pytest.raises(ValueError, match="station sim-graphene-1: no driver for logger, mfc:CH4"):
         build_station(config, drivers, twin.clock)
+
+
+def test_a_tmd_station_has_a_raman_analyzer_with_a_crossed_view_of_its_spectrometer() -> None:
+    text = resources.files("lab.stations").joinpath("tmd-sim.yaml").read_text()
+    config = StationConfig.model_validate(yaml.safe_load(text))
+    assert "analyzer" in config.driver_specs()
+    twin = Twin(TmdWorld.draw(0), SimClock(36000.0), gases=[line.gas for line in config.gas_lines])
+    station = build_station(config, sim_drivers(config, twin), twin.clock)
+    assert station.analyzer is not None and station.crossed_spectrometer is not None
+    assert [s.name for s in station.spectrometers()] == ["spectrometer", "spectrometer_crossed", "pl_spectrometer"]
+    assert station.analyzer_setting(station.spectrometer) == "parallel"
+    assert station.analyzer_setting(station.crossed_spectrometer) == "crossed"
+    assert station.analyzer_setting(station.pl_spectrometer) is None
+    without = build_station(config.model_copy(update={"raman_analyzer": None}), sim_drivers(config, twin), twin.clock)
+    assert without.spectrometers() == [without.spectrometer, without.pl_spectrometer]
+    assert without.analyzer_setting(without.spectrometer) is None
+
+
+def test_only_a_tmd_station_takes_a_raman_analyzer(config: StationConfig) -> None:
+    with pytest.raises(ValueError, match="raman_analyzer: only a tmd station"):
+        StationConfig.model_validate({**config.model_dump(), "raman_analyzer": {"driver": "sim"}})

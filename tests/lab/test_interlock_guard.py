@@ -21,7 +21,7 @@ from lab.safeguards import Safeguards
 from lab.watchdog import Lease, Watchdog
 from simulators.gas import VacuumModel
 from simulators.twin import Twin
-from simulators.worlds import GrapheneWorld
+from simulators.worlds import GrapheneWorld, TmdWorld
 from tests.devices.devices_fakes import FakeClock
 from tests.lab.safety_fakes import wrap_all
 
@@ -148,6 +148,22 @@ def test_reads_pass_through_untouched() -> None:
     assert not [e for e in read_audit() if e["decision"] != "allow"]
 
 
+def test_the_raman_analyzer_is_commanded_through_the_interlock() -> None:
+    config = load_station(kind="tmd")
+    clock = FakeClock(1000.0)
+    twin = Twin(TmdWorld.draw(0), clock, gases=[line.gas for line in config.gas_lines])
+    audit = AuditLog(config.name, source={"campaign": "guard-test"})
+    interlock = Interlock(config, sim_drivers(config, twin), clock, audit, Latch(config.name, audit))
+    analyzer = interlock.guarded()["analyzer"]
+    analyzer.write_position("crossed")
+    assert twin.analyzer == analyzer.read_position() == "crossed"
+    assert len(decisions(device="analyzer", method="write_position", decision="allow")) == 1
+    interlock.trip("operator stop", source="operator")  # latched: turning the analyzer is harmless, still allowed
+    analyzer.write_position("parallel")
+    assert twin.analyzer == "parallel"
+    assert len(decisions(device="analyzer", method="write_position", decision="allow")) == 2
+
+
 def test_a_device_that_stops_answering_reaches_the_latched_safe_state_within_a_second() -> None:
     rig = Rig()
     paced = wrap_all(rig.raw, rig.clock)  # every driver call costs a serial exchange of clock time
@@ -180,6 +196,23 @@ def test_a_dead_furnace_does_not_keep_the_gases_from_their_safe_state() -> None:
     record = rig.interlock.latch.read()
     assert len(record["safe_state_errors"]) == 1 and record["safe_state_errors"][0].startswith("furnace.write_heater")
     assert not rig.twin.valves["H2"] and rig.twin.valves["Ar"]
+
+
+def test_a_silent_device_is_not_queried_again_until_the_latch_is_cleared() -> None:
+    """Each query of a dead line waits out its timeouts and retries: once it stopped answering, the latched
+    station answers for it at once (the safe state and the plan's failure are not held up)."""
+    rig = Rig()
+    rig.raw["gauge"].cut = True
+    with pytest.raises(DeviceError, match="no reply"):
+        rig.d["gauge"].read_pressure()
+    queried = len(rig.raw["gauge"].calls)
+    with pytest.raises(DeviceError, match=r"gauge on /dev/ttyTEST: no reply.*; not queried again until the latch"):
+        rig.d["gauge"].read_pressure()
+    rig.d["valve:H2"].write_open(False)  # a command toward the safe state still goes out, without the gauge
+    assert len(rig.raw["gauge"].calls) == queried and not rig.twin.valves["H2"]
+    rig.raw["gauge"].cut = False  # the line is repaired and the operator clears the station
+    rig.interlock.latch.clear("ann", "replaced the gauge cable")
+    assert rig.d["gauge"].read_pressure() > 0 and len(rig.raw["gauge"].calls) == queried + 1
 
 
 def test_the_latch_persists_across_processes_until_an_operator_clears_it() -> None:

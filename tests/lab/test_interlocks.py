@@ -39,6 +39,7 @@ def with_oxygen() -> StationConfig:
 def test_reads_are_not_commands() -> None:
     assert is_command("furnace", "write_setpoint") and is_command("valve:H2", "write_open")
     assert is_command("holder", "load") and is_command("stage", "move_to")
+    assert is_command("analyzer", "write_position") and not is_command("analyzer", "read_position")
     assert not is_command("furnace", "read_pv") and not is_command("gauge", "read_pressure")
     assert refusal(CONFIG, ProcessState(latched="x"), "furnace", "read_pv", ()) is None
 

@@ -21,15 +21,20 @@ STEPS = ["load", "leak_check", "purge", "fill", "heat", "grow", "cool", "done"]
 RECIPE = TmdRecipe(growth_min=10.0, purge_min=1.0, ramp_c_per_min=25.0, reading_period_s=60.0)
 
 
+def run_plan(plan: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The documents of `plan` run on a fresh RunEngine."""
+    docs: list[tuple[str, dict[str, Any]]] = []
+    engine = RunEngine(context_managers=[])
+    engine.subscribe(lambda name, doc: docs.append((name, doc)))
+    engine(plan)
+    return docs
+
+
 def run_growth(recipe: TmdRecipe, seed: int = 0) -> tuple[list[tuple[str, dict[str, Any]]], Twin, Any]:
     config = load_station(kind="tmd")
     twin = Twin(TmdWorld.draw(seed), SimClock(SPEEDUP), seed=seed, gases=[line.gas for line in config.gas_lines])
     station = build_station(config, sim_drivers(config, twin), twin.clock)
-    docs: list[tuple[str, dict[str, Any]]] = []
-    engine = RunEngine(context_managers=[])
-    engine.subscribe(lambda name, doc: docs.append((name, doc)))
-    engine(cvd_growth(station, recipe, md={"campaign": "tmd-plan-test"}))
-    return docs, twin, station
+    return run_plan(cvd_growth(station, recipe, md={"campaign": "tmd-plan-test"})), twin, station
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +96,10 @@ def test_without_a_chalcogen_powder_nothing_grows() -> None:
 
 
 def test_characterization_reads_raman_and_pl_at_every_spot(growth) -> None:
-    docs: list[tuple[str, dict[str, Any]]] = []
     _, _, station = growth
-    engine = RunEngine(context_managers=[])
-    engine.subscribe(lambda name, doc: docs.append((name, doc)))
     spots = spot_grid(4)
-    engine(characterize(station, spots, exposure_s=0.5, spectrometers=[station.spectrometer,
-                                                                         station.pl_spectrometer]))
+    docs = run_plan(characterize(station, spots, exposure_s=0.5, spectrometers=[station.spectrometer,
+                                                                                 station.pl_spectrometer]))
     events = [doc["data"] for name, doc in docs if name == "event"]
     assert len(events) == len(spots)
     for data in events:
@@ -107,3 +109,31 @@ def test_characterization_reads_raman_and_pl_at_every_spot(growth) -> None:
         assert raman.max() > 0 and pl.max() > 0
     (start,) = [doc for name, doc in docs if name == "start"]
     assert start["spectrometers"] == ["spectrometer", "pl_spectrometer"]
+
+
+def test_characterization_reads_parallel_and_crossed_raman_and_pl_in_one_event_per_spot(growth) -> None:
+    _, twin, station = growth
+    spots = spot_grid(9)
+    docs = run_plan(characterize(station, spots, exposure_s=2.0))
+    events = [doc["data"] for name, doc in docs if name == "event"]
+    assert len(events) == len(spots)
+    shift = 1e7 / 532.0 - 1e7 / np.asarray(events[0]["spectrometer_wavelengths"])
+
+    def a1g(counts: Any) -> float:  # MoS2's A1g above the counts beside it; forbidden in crossed polarization
+        counts = np.asarray(counts)
+        return float(counts[(shift > 400.0) & (shift < 410.0)].max() - np.median(counts[(shift > 440.0)
+                                                                                          & (shift < 500.0)]))
+
+    film = 0
+    for data in events:
+        parallel, crossed = data["spectrometer_spectrum"], data["spectrometer_crossed_spectrum"]
+        assert np.shape(crossed) == np.shape(parallel) and np.max(data["pl_spectrometer_spectrum"]) > 0
+        assert np.array_equal(data["spectrometer_crossed_wavelengths"], data["spectrometer_wavelengths"])
+        if a1g(parallel) > 300.0:
+            film += 1
+            assert a1g(crossed) < 0.2 * a1g(parallel)
+    assert film > 0
+    (start,) = [doc for name, doc in docs if name == "start"]
+    assert start["spectrometers"] == ["spectrometer", "spectrometer_crossed", "pl_spectrometer"]
+    assert start["analyzer"] == {"spectrometer": "parallel", "spectrometer_crossed": "crossed"}
+    assert twin.analyzer == "crossed"  # turned at each spot: parallel, then crossed

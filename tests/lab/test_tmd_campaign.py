@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lab.config import campaign_config, load_station
@@ -81,6 +82,33 @@ def test_an_alloy_campaign_through_prefect_records_raman_pl_and_spectra_artifact
     images = [a for a in found if a.type == "image"]
     assert {a.key for a in images} == {"e2e-alloy-exp-0-spectra", "e2e-alloy-exp-1-spectra"}
     assert all(a.data.startswith("data:image/png;base64,") for a in images)
+
+
+def test_the_crossed_raman_channel_is_stored_and_analysed_and_older_runs_still_analyse(sdlab_home: Path) -> None:
+    settings = campaign_config(campaign_id="e2e-crossed", material="mos2", experiments=1, seed=1, spots=4,
+                               speedup=6000.0)
+    with RunStore() as store:
+        session = open_session(settings, load_station(kind="tmd"), store)
+        try:
+            (params,) = session.planner.ask(1)
+            session.synthesize(0, params)
+            uid = session.measure(0, params)
+            outcome = session.analyze(uid)
+            run = store.client[uid]
+            parallel, crossed = run["raman_counts"].read(), run["raman_crossed_counts"].read()
+            assert crossed.shape == parallel.shape and parallel.shape[0] == 4
+            assert run.metadata["start"]["analyzer"] == {"spectrometer": "parallel", "spectrometer_crossed": "crossed"}
+            arrays = session.spectra(uid)  # the copy kept of the measurement just stored: the catalog's arrays
+            assert all(np.array_equal(run[key].read(), array) for key, array in arrays.items())
+            older = session._outcome({key: array for key, array in arrays.items() if "crossed" not in key},
+                                     run.metadata["start"])  # as a run from before the analyzer
+            assert session.spectra_png(uid, outcome).startswith(b"\x89PNG")
+        finally:
+            session.close()
+    assert not outcome["failed"] and not older["failed"]
+    assert older["layers"] == outcome["layers"] and older["n_spots"] == outcome["n_spots"]
+    assert older["delta_cm1"] != outcome["delta_cm1"]  # the crossed spectra took part in the fit
+    assert older["delta_cm1"] == pytest.approx(outcome["delta_cm1"], abs=0.5)
 
 
 def test_a_tmd_material_on_a_graphene_station_is_refused_before_anything_runs(sdlab_home: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from simulators.spectra import SpectrometerModel, lorentzian, raman_shift, wavelength_axis
 from simulators.tmd_spectra import (
+    DEPOLARIZATION_LEAK,
     HC_EV_NM,
     PL_SPECTROMETER,
     RAMAN_SPECTROMETER,
@@ -243,7 +244,8 @@ def test_an_axis_that_does_not_match_the_spectrometer_is_rejected(counts):
     [({"layers": 4}, "layers"), ({"layers": -1}, "layers"), ({"layers": True}, "layers"),
      ({"x_w": math.nan}, "x_w"), ({"x_w": 1.5}, "x_w"), ({"y_se": -0.1}, "y_se"),
      ({"defect_density_cm2": -1.0}, "defect_density_cm2"), ({"defect_density_cm2": math.inf}, "defect_density_cm2"),
-     ({"substrate": "Cu"}, "substrate"), ({"substrate": "SiO2"}, "substrate")],
+     ({"substrate": "Cu"}, "substrate"), ({"substrate": "SiO2"}, "substrate"), ({"seed": -1}, "seed"),
+     ({"seed": 1.5}, "seed"), ({"seed": True}, "seed")],
 )
 def test_bad_spots_are_rejected_by_both_channels(changes, field):
     spot = replace(TmdSpot(1), **changes)
@@ -256,3 +258,50 @@ def test_bad_spots_are_rejected_by_both_channels(changes, field):
 def test_bad_laser_is_rejected(laser_nm):
     with pytest.raises(ValueError, match="laser_nm"):
         tmd_raman_counts(TmdSpot(1), RAMAN_AXIS, 1.0, np.random.default_rng(0), laser_nm=laser_nm)
+
+
+# ---- polarization ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("substrate", ["SiO2/Si", "sapphire"])
+@pytest.mark.parametrize(("x_w", "y_se"), [(0.0, 0.0), (1.0, 1.0), (0.4, 0.6)])
+def test_a_crossed_analyzer_suppresses_a1g_and_keeps_e12g(x_w, y_se, substrate):
+    spot = TmdSpot(1, x_w, y_se, 3e12, substrate)
+    parallel = raman_bands(spot, 5)
+    crossed = {p.name: p for p in tmd_raman_peaks(spot, np.random.default_rng(5), analyzer="crossed")}
+    assert crossed.keys() == parallel.keys()
+    for name, band in parallel.items():
+        seen = crossed[name]
+        assert (seen.center, seen.fwhm) == (band.center, band.fwhm)  # the same bands, other strengths
+        if name.startswith("A1g") or name in ("Si", "sapphire 417.5", "sapphire 645"):
+            assert seen.height == pytest.approx(DEPOLARIZATION_LEAK * band.height)
+        elif name.startswith(("E12g", "sapphire")):  # the E modes, the sapphire Eg bands
+            assert seen.height == pytest.approx(band.height)
+        else:
+            assert 0.0 < seen.height < band.height  # LA(M): no selection rule, partly depolarized
+    assert DEPOLARIZATION_LEAK <= 0.02
+
+
+def test_the_crossed_spectrum_of_wse2_shows_its_e12g_alone():
+    spot = TmdSpot(1, 1.0, 1.0, 1e12, seed=9)  # E¹2g 248.5, A1g 250.5 cm⁻¹: one blended band when parallel
+    shift = raman_shift(RAMAN_AXIS)
+    near = (shift > 240.0) & (shift < 260.0)
+    parallel, crossed = (synthesize_raman(spot, RAMAN_AXIS, 10.0, np.random.default_rng(1), spectrometer=QUIET_RAMAN,
+                                          analyzer=analyzer) for analyzer in ("parallel", "crossed"))
+    bands = {p.name: p for p in parallel.peaks}
+    top = shift[near][np.argmax((crossed.counts - crossed.background)[near])]
+    assert top == pytest.approx(bands["E12g(Se)"].center, abs=0.5)
+    assert (crossed.counts - crossed.background)[near].max() < 0.5 * (parallel.counts - parallel.background)[near].max()
+
+
+def test_a_seeded_spot_shows_the_same_bands_in_every_acquisition():
+    spot = TmdSpot(2, 0.3, 0.7, 2e12, seed=123)
+    first, again = (synthesize_raman(spot, RAMAN_AXIS, 1.0, np.random.default_rng(seed)) for seed in (1, 2))
+    assert first.peaks == again.peaks and not np.array_equal(first.counts, again.counts)  # only the noise differs
+    assert tmd_pl_peaks(spot, np.random.default_rng(1)) == tmd_pl_peaks(spot, np.random.default_rng(2))
+    assert raman_bands(replace(spot, seed=None), 1) != raman_bands(replace(spot, seed=None), 2)
+
+
+def test_an_unknown_analyzer_setting_is_rejected():
+    with pytest.raises(ValueError, match="analyzer must be one of"):
+        tmd_raman_counts(TmdSpot(1), RAMAN_AXIS, 1.0, np.random.default_rng(0), analyzer="circular")

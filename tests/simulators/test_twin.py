@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from devices import interfaces
+from simulators.clock import SimClock
 from simulators.drivers import (
     SimDataLogger,
     SimFlowController,
@@ -20,7 +22,7 @@ from simulators.drivers import (
     SimValve,
 )
 from simulators.graphene import GrapheneSample
-from simulators.twin import MAX_STEP_S, PUMP_VALVE, Twin
+from simulators.twin import CATCH_UP_S, MAX_STEP_S, PUMP_VALVE, Twin
 from simulators.worlds import GrapheneWorld
 
 WORLD = GrapheneWorld.draw(0)
@@ -368,3 +370,28 @@ def test_data_logger_driver(twin: Twin) -> None:
     assert [t for t, _ in samples] == pytest.approx([5.0, 10.0, 15.0, 20.0])
     assert all(set(values) == set(fields) for _, values in samples)
     assert logger.drain() == []
+
+
+def test_a_paused_sim_clock_stands_still_and_then_runs_on_from_where_it_stopped() -> None:
+    clock = SimClock(speedup=1000.0)
+    with clock.paused():
+        stopped = clock.time()
+        time.sleep(0.05)  # 50 simulated seconds if it ran
+        with clock.paused():  # pauses nest
+            time.sleep(0.01)
+        assert clock.time() == stopped
+    assert stopped <= clock.time() < stopped + 40.0
+
+
+def test_a_twin_far_behind_its_clock_catches_up_with_the_clock_paused() -> None:
+    """On a loaded host the twin can fall behind its accelerated clock; integrating the backlog must not let the
+    clock run on (else every read integrates a longer backlog and the simulation never catches up)."""
+    clock = SimClock(speedup=1e5)
+    twin = Twin(GrapheneWorld.draw(0), clock)
+    time.sleep(0.2)  # 20 000 simulated seconds nobody integrated
+    behind = clock.time()  # the twin was integrated up to about 0
+    started = time.monotonic()
+    present = twin.advance()
+    integrating_s = time.monotonic() - started
+    assert behind > CATCH_UP_S and present >= behind
+    assert clock.time() - present < 0.5 * integrating_s * clock.speedup  # the clock stood still meanwhile
