@@ -19,7 +19,7 @@ from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 from devices.station import StationConfig
-from lab.config import CampaignConfig, campaign_config, load_station
+from lab.config import CampaignConfig, campaign_config, load_station, real_instruments
 from lab.errors import UserError
 from lab.store import RunStore
 from planners import DEFAULT_PLANNER
@@ -50,12 +50,27 @@ def run_campaign(config: CampaignConfig, station: StationConfig, transport: str 
 @flow(name="station-campaign")
 def station_campaign(campaign_id: str, station: str | None = None, material: str = "graphene",
                      planner: str = DEFAULT_PLANNER, experiments: int = 12, batch: int = 1, seed: int = 0,
-                     speedup: float = 3600.0) -> dict[str, Any]:
+                     speedup: float = 3600.0, approved: dict[str, list[float]] | None = None) -> dict[str, Any]:
     """A campaign on the station configured at `station` (a YAML path where the worker runs; default: the
-    built-in simulated station). What a deployment runs on a station's work pool."""
-    config = campaign_config(campaign_id=campaign_id, material=material, planner=planner, experiments=experiments,
-                             batch=batch, seed=seed, speedup=speedup)
-    return run_campaign(config, load_station(Path(station) if station else None, config.material_spec.kind))
+    built-in simulated station). What a deployment runs on a station's work pool.
+
+    On a station with real instruments the campaign runs in real time and, as `sdlab run` does, pauses for the
+    operator's approval in the Prefect UI before its first heating and for proposals outside `approved`
+    (parameter → [low, high]; none: the whole space). A simulated station pauses only when `approved` is given.
+    """
+    settings: dict[str, Any] = {"campaign_id": campaign_id, "material": material, "planner": planner,
+                                "experiments": experiments, "batch": batch, "seed": seed, "speedup": speedup,
+                                "approved": approved}
+    config = load_station(Path(station) if station else None, campaign_config(**settings).material_spec.kind)
+    return run_campaign(deployed_settings(settings, config), config)
+
+
+def deployed_settings(settings: dict[str, Any], station: StationConfig) -> CampaignConfig:
+    """The settings of a deployed campaign: on a station with real instruments, real time (speed-up 1) and
+    operator approval (the given box, or the whole space: it still asks before the first heating)."""
+    if real_instruments(station):
+        settings = {**settings, "speedup": 1.0, "approved": settings.get("approved") or {}}
+    return campaign_config(**settings)
 
 
 @task(name="simulated-campaign", cache_policy=NONE)

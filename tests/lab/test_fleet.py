@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lab.config import campaign_config, load_station
-from lab.fleet import fleet_station
+from lab.fleet import deployed_settings, fleet_station
 from lab.store import RunStore
 
 
@@ -16,6 +16,19 @@ def test_fleet_stations_are_the_station_under_their_own_names() -> None:
     copies = [fleet_station(station, index) for index in range(2)]
     assert [copy.name for copy in copies] == [f"{station.name}-fleet-0", f"{station.name}-fleet-1"]
     assert copies[0].model_dump(exclude={"name"}) == station.model_dump(exclude={"name"})
+
+
+def test_a_deployed_campaign_on_real_instruments_runs_in_real_time_and_asks_the_operator() -> None:
+    settings = {"campaign_id": "deployed", "speedup": 3600.0, "approved": None}
+    simulated = load_station()
+    real = simulated.model_copy(update={"furnace": simulated.furnace.model_copy(
+        update={"driver": "serial", "port": "/dev/ttyUSB0"})})
+    assert deployed_settings(settings, simulated).speedup == 3600.0
+    assert deployed_settings(settings, simulated).approved is None  # a simulation never pauses
+    on_hardware = deployed_settings(settings, real)
+    assert on_hardware.speedup == 1.0 and on_hardware.approved == {}  # asks before the first heating
+    box = deployed_settings({**settings, "approved": {"temperature_c": [1000.0, 1050.0]}}, real)
+    assert box.approved == {"temperature_c": (1000.0, 1050.0)}
 
 
 @pytest.mark.e2e
