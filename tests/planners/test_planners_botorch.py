@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from planners import Categorical, Integer, Objective, Observation, Real, Space, gp_botorch, load, make_planner
-from planners.gp_botorch import BotorchPlanner, checkpoint, subset_indices
+from planners.gp_botorch import BotorchPlanner, checkpoint, fit_indices, subset_indices
 
 FAST = {"num_restarts": 2, "raw_samples": 32}
 SQUARE = Space([Real("a", 0, 1), Real("b", 0, 1)])
@@ -162,6 +162,22 @@ def test_checkpoints_and_subsets() -> None:
     assert list(subset_indices(scores[:100])) == list(range(100))
 
 
+def test_hyperparameters_are_fitted_on_a_spread_subset(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert list(fit_indices(5)) == list(range(5))
+    keep = fit_indices(gp_botorch.FIT_SIZE * 3)
+    assert len(keep) == gp_botorch.FIT_SIZE and keep[0] == 0 and keep[-1] == gp_botorch.FIT_SIZE * 3 - 1
+    monkeypatch.setattr(gp_botorch, "FIT_SIZE", 8)
+    fitted = []
+    monkeypatch.setattr(gp_botorch, "_fit", lambda x, y, zero_mean=False: fitted.append(len(y)) or gp_botorch._gp(x, y))
+    bo = planner()
+    points = SQUARE.decode(np.random.default_rng(3).random((20, 2)))
+    bo.tell(Observation(p, values={"v": bowl(p)}) for p in points)
+    data = gp_botorch._Data.build(bo.space, bo.objectives, bo.training_observations())
+    model, _ = bo._surrogate(data)
+    assert fitted == [8] and len(model.train_targets) == 20  # fitted on 8 rows, conditioned on all 20
+    assert SQUARE.feasible(bo.ask(1)[0])
+
+
 def test_large_histories_switch_to_the_subset_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gp_botorch, "EXACT_LIMIT", 30)
     monkeypatch.setattr(gp_botorch, "SUBSET_SIZE", 20)
@@ -183,6 +199,11 @@ def test_options_are_validated_and_stored() -> None:
     with pytest.raises(ValueError, match="n_initial_points must be a positive integer"):
         planner(n_initial_points=True)
     assert planner().options() == {"n_initial_points": 4, **FAST}
+    default = make_planner("botorch", SQUARE, objectives=[Objective("v")], seed=0)
+    assert default.options()["n_initial_points"] == gp_botorch.INITIAL_POINTS
+    first = default.ask(gp_botorch.INITIAL_POINTS)  # the initial design, then the model
+    default.tell(Observation(p, values={"v": bowl(p)}) for p in first)
+    assert default._modelled()
 
 
 def test_warm_start_from_an_overlapping_space() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy.stats import qmc
@@ -49,10 +47,8 @@ def test_model_free_planners_ignore_outcomes() -> None:
 def test_infeasible_in_practice_raises_after_bounded_tries(name: str) -> None:
     space = Space([Real("a", 0, 1), Real("b", 0, 1)], constraints=["a + b <= 1e-9"])  # a sliver
     planner = make_planner(name, space, objectives=OBJECTIVES, seed=0)
-    start = time.perf_counter()
     with pytest.raises(ValueError, match=r"constraints are infeasible in practice.*'a \+ b <= 1e-9'"):
         planner.ask(1)
-    assert time.perf_counter() - start < 5
     assert planner.pending == ()
 
 

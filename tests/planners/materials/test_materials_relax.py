@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,7 @@ def test_relax_mos2_offline_and_cache(tmp_path: Path) -> None:
     assert -8.0 < result.energy_per_atom < -7.0
     assert len(list((tmp_path / "cache").glob("*.json"))) == 1
 
-    start = time.perf_counter()
     again = Relaxer(tmp_path / "cache").relax(structure.copy())
-    assert time.perf_counter() - start < 1.0
     assert again.cached and again.energy == result.energy and again.structure == result.structure
     assert Relaxer(tmp_path / "cache", fmax=0.02).cached(structure) is None  # settings are part of the key
     assert Relaxation.from_dict(json.loads(json.dumps(result.as_dict()))) == result
