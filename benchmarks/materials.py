@@ -54,6 +54,7 @@ from planners.materials import (
     unit_cell,
 )
 from planners.materials.chemistry import composition_grid
+from planners.materials.discovery import run_seed
 from simulators.tmd_spectra import a_exciton_ev
 
 POOL = "no Te"
@@ -123,20 +124,23 @@ def calibration(seeds: int, sizes: tuple[int, ...]) -> dict:
 
 class Lab:
     """The synthesis campaigns of one benchmark world: each candidate is synthesized at most once (by the
-    ``CAMPAIGNS`` entry named ``campaign``, in world ``seed``) and both arms see that same measured gap."""
+    ``CAMPAIGNS`` entry named ``campaign``, for ``target``, in world ``seed``) and both arms see that same
+    measured gap. Each candidate's campaign has its own seed (``run_seed`` of the world and the candidate's
+    place in the pool), so campaigns on different candidates are independent runs, as in ``sdlab discover``."""
 
-    def __init__(self, campaign: str, seed: int) -> None:
+    def __init__(self, campaign: str, target: str, seed: int) -> None:
         from lab.discovery import CAMPAIGNS  # after main() has set up Prefect's environment
 
-        self.measure = CAMPAIGNS[campaign].make(seed)
+        self.measure = CAMPAIGNS[campaign].make(seed, parse_target(target))
         self.seed = seed
+        self.places = {c.formula: place for place, c in enumerate(generate_candidates(POOL, 0.25), start=1)}
         self.measured: dict[str, float | None] = {}
         self.wall_s = 0.0
 
     def __call__(self, formula: str, _run_seed: int = 0) -> float | None:
         if formula not in self.measured:
             started = time.perf_counter()
-            self.measured[formula] = self.measure(formula, self.seed)
+            self.measured[formula] = self.measure(formula, run_seed(self.seed, self.places[formula]))
             self.wall_s += time.perf_counter() - started
         return self.measured[formula]
 
@@ -154,7 +158,7 @@ def random_campaigns(target: str, lab: Lab, seed: int, budget: int) -> int | Non
 def discovery(target: str, seeds: int, budget: int, cache: Path, campaign: str) -> dict:
     runs = []
     for seed in range(seeds):
-        lab = Lab(campaign, seed)
+        lab = Lab(campaign, target, seed)
         started = time.perf_counter()
         rounds = discovery_loop(target, POOL, BandgapEnsemble(seed=seed).fit(literature_bandgaps()), Relaxer(cache),
                                 lab, budget=budget, seed=seed)

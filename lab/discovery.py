@@ -7,7 +7,8 @@ model; ``discover`` on the lab would update it, while a simulated discovery star
 and leaves the lab's model alone.
 
 The synthesis step of ``discover`` is a ``Measure`` — ``measure(formula, seed) -> measured gap | None`` —
-chosen by name from ``CAMPAIGNS``: ``"lab"``, a full simulated lab campaign per candidate (``LabCampaign``), or
+made for the discovery's seed and target by a ``SynthesisCampaign`` chosen by name from ``CAMPAIGNS``: ``"lab"``,
+a full simulated lab campaign per candidate that aims its films at the target gap (``LabCampaign``), or
 ``"twin"``, the fast stand-in ``lab.twin_campaign.TwinCampaign``; a hardware campaign plugs in by registering
 a ``SynthesisCampaign`` there.
 """
@@ -28,6 +29,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
+from lab.config import CampaignConfig, campaign_config, load_station, slug
 from lab.errors import UserError
 from lab.store import sdlab_home
 from lab.twin_campaign import TwinCampaign
@@ -36,6 +38,7 @@ from planners.materials import (
     Measure,
     Relaxer,
     Round,
+    Target,
     discovery_loop,
     literature_bandgaps,
     parse_constraints,
@@ -46,30 +49,36 @@ from planners.materials import (
 
 @dataclass(frozen=True)
 class SynthesisCampaign:
-    """A way to synthesize candidates: ``make(seed) -> Measure`` and the constraint text of what it can grow."""
+    """A way to synthesize candidates: ``make(seed, target) -> Measure`` and the constraint text of what it can grow."""
 
-    make: Callable[[int], Measure]
+    make: Callable[[int, Target], Measure]
     grows: str = ""
 
 
 @dataclass(frozen=True)
 class LabCampaign:
     """A full simulated lab campaign per candidate: Bluesky growths on the two-zone TMD station, Raman + PL,
-    the planner over the material's space, every run in the catalog. Measures the best sample's PL gap."""
+    the planner over the material's space, every run in the catalog. Measures the best sample's PL gap; with
+    ``target_ev`` the campaign's objective rewards films whose gap is near it (``lab.analysis.tmd_objective``)."""
 
     experiments: int = 8
     spots: int = 9
     speedup: float = 6000.0
+    target_ev: float | None = None
+
+    def settings(self, formula: str, seed: int) -> CampaignConfig:
+        """The configuration of the campaign on ``formula`` with ``seed`` (a fresh, time-stamped campaign id)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+        return campaign_config(campaign_id=slug(f"discover-{formula}-s{seed}-{stamp}")[:63], material=formula,
+                               target_ev=self.target_ev, experiments=self.experiments, seed=seed, spots=self.spots,
+                               speedup=self.speedup)
 
     def __call__(self, formula: str, seed: int) -> float | None:
-        from lab.config import campaign_config, load_station, slug
         from lab.flows import campaign
         from lab.session import open_session
         from lab.store import RunStore
 
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-        settings = campaign_config(campaign_id=slug(f"discover-{formula}-s{seed}-{stamp}")[:63], material=formula,
-                                   experiments=self.experiments, seed=seed, spots=self.spots, speedup=self.speedup)
+        settings = self.settings(formula, seed)
         with RunStore() as store:
             session = open_session(settings, load_station(kind="tmd"), store)
             try:
@@ -80,10 +89,12 @@ class LabCampaign:
         return None if best is None else best.outcome.get("bandgap_ev")
 
 
-CAMPAIGNS: dict[str, SynthesisCampaign] = {"lab": SynthesisCampaign(lambda _seed: LabCampaign(), grows="no Te"),
-                                           "twin": SynthesisCampaign(TwinCampaign, grows="no Te")}
+CAMPAIGNS: dict[str, SynthesisCampaign] = {
+    "lab": SynthesisCampaign(lambda _seed, target: LabCampaign(target_ev=target.value), grows="no Te"),
+    "twin": SynthesisCampaign(lambda seed, _target: TwinCampaign(seed), grows="no Te")}
 """Synthesis campaigns by name (the discover flow's ``campaign`` parameter): ``lab`` runs a full simulated
-campaign per candidate; ``twin`` is the fast stand-in (a converged recipe, one growth)."""
+campaign per candidate aimed at the target gap; ``twin`` is the fast stand-in (the converged recipe of the
+candidate's composition, one growth)."""
 TABLE_COLUMNS = ("formula", "bandgap_ev", "std_ev", "p_within", "score", "mixing_mev", "e_above_hull_mev",
                  "stability_weight", "why")
 
@@ -192,14 +203,16 @@ def discover(target: str, budget: int = 8, top_k: int = 3, constraints: str | No
 
     Stops when a measured gap lies within the target tolerance, after ``budget`` campaigns, or when every
     allowed composition has been tried. Starts from the literature model (seed ``seed``); ``campaign`` names a
-    ``CAMPAIGNS`` entry, made with ``seed``, whose ``grows`` constraint is added to ``constraints``. Publishes
-    the rounds as the Prefect artifact ``materials-discovery``; returns them as dicts (``Round`` fields).
+    ``CAMPAIGNS`` entry, made with ``seed`` and the target, whose ``grows`` constraint is added to
+    ``constraints``. Publishes the rounds as the Prefect artifact ``materials-discovery``; returns them as dicts
+    (``Round`` fields).
     """
     check_request(target, constraints, top_k, seed, budget)
     if campaign not in CAMPAIGNS:
         raise UserError(f"unknown synthesis campaign {campaign!r} (known: {', '.join(sorted(CAMPAIGNS))})")
     synthesis = CAMPAIGNS[campaign]
-    measure = synthesis.make(seed)
+    goal = parse_target(target)
+    measure = synthesis.make(seed, goal)
     allowed = ", ".join(text for text in (constraints, synthesis.grows) if text)
     rounds: list[Round] = []
 
@@ -208,7 +221,7 @@ def discover(target: str, budget: int = 8, top_k: int = 3, constraints: str | No
         _publish(rounds, target)
 
     with user_errors():
-        discovery_loop(target, allowed, literature_model(seed), relaxer(),
+        discovery_loop(goal, allowed, literature_model(seed), relaxer(),
                        lambda formula, run: _synthesize(measure, formula, run),
                        budget=budget, top_k=top_k, seed=seed, on_round=on_round)
     return [r.as_dict() for r in rounds]

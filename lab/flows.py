@@ -1,5 +1,5 @@
 """Prefect flows: a campaign is a loop of experiment subflows (synthesize → characterize → analyze → tell),
-each followed by a `report` task (spectra figure, tables) that runs while the next experiment grows.
+each followed by a `report` task (spectra and progress figures, tables) that runs while the next experiment grows.
 
 Orchestration only: the work is done by `lab.session.LabSession` methods, which are plain functions of
 the session and unit-tested without Prefect; when to ask the operator is decided in `lab.approval`.
@@ -16,6 +16,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.futures import PrefectFuture
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from lab.approval import MAX_REJECTIONS, Approval, ApprovedBox, CampaignStopped, approval_reason, describe_request
 from lab.config import slug
@@ -24,6 +25,9 @@ from lab.session import ExperimentResult, LabSession, session_for
 from lab.store import GROWTH_PLAN
 
 APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
+# Experiment subflows send no heartbeats of their own: the campaign flow's heartbeats cover the process, and a
+# flow run's heartbeat thread (it sleeps in 1 s steps, joined on exit) held up each subflow's end by up to 1 s.
+SUBFLOW_SETTINGS = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
 
 @task(name="synthesize", cache_policy=NONE)
@@ -60,12 +64,15 @@ def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str
 
 @task(name="report", cache_policy=NONE)
 def report(campaign_id: str, index: int) -> None:
-    """Publish experiment `index`'s spectra figure and the campaign's tables as Prefect artifacts."""
+    """Publish experiment `index`'s spectra figure, the campaign's progress figure and its tables as Prefect
+    artifacts."""
     session = session_for(campaign_id)
     result = next(r for r in session.results if r.index == index)
     create_image_artifact(image_url=data_uri(session.spectra_png(result.characterization_uid, result.outcome)),
                           key=f"{slug(campaign_id)}-exp-{index}-spectra",
                           description=f"Spectra of experiment {campaign_id}/{index}")
+    create_image_artifact(image_url=data_uri(session.progress_png()), key=f"{slug(campaign_id)}-progress",
+                          description=f"Campaign {campaign_id}: best so far, and quality against each parameter")
     publish(session)
 
 
@@ -154,7 +161,8 @@ def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]
                                               f"{campaign_id}/{index}")
                     continue
                 rejected = 0
-            experiment.with_options(flow_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
+            with temporary_settings(updates=SUBFLOW_SETTINGS):
+                experiment.with_options(flow_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
             if reporting is not None:
                 reporting.wait()  # one report at a time
             reporting = report.submit(campaign_id, index)  # runs while the next experiment grows

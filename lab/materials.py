@@ -52,15 +52,15 @@ class Material:
         mixed_metal, mixed_chalcogen = self.alloyed
         if mixed_metal:  # WO3 is far less volatile than MoO3: the film's x is not the powder's share
             parameters.append(Real("w_fraction", 0.05, 0.95))
-        if mixed_chalcogen:
-            parameters.append(Real("se_fraction", 0.05, 0.95))
+        if mixed_chalcogen:  # S is ~10³× as volatile as Se: films of y = 0.1 … 0.9 need S shares of ~1e-4 … 0.07
+            parameters.append(Real("s_fraction", 1e-4, 0.1, log=True))
         return Space(parameters)
 
     def defaults(self) -> dict[str, float | str]:
         """Recipe settings the material fixes (the nominal powder shares of its composition)."""
         if self.kind == "graphene":
             return {}
-        return {"w_fraction": self.x_w, "se_fraction": self.y_se}
+        return {"w_fraction": self.x_w, "s_fraction": 1 - self.y_se}
 
 
 def _formula(metal: dict[str, float], chalcogen: dict[str, float]) -> str:

@@ -93,7 +93,7 @@ class TmdRecipe(Recipe):
     precursor_mg: float = 10.0  # oxide powder
     w_fraction: float = 0.0  # WO3 share of the oxide powder
     chalcogen_mg: float = 200.0
-    se_fraction: float = 0.0  # Se share of the chalcogen powder
+    s_fraction: float = 1.0  # S share of the chalcogen powder, the rest Se (S is ~10³× as volatile as Se)
     promoter: str = "none"  # "NaCl": promoter mixed into the oxide
     promoter_mg: float = 1.0
     purge_ar_sccm: float = 300.0
@@ -107,6 +107,6 @@ class TmdRecipe(Recipe):
     def precursors_mg(self) -> dict[str, float]:
         """The powders loaded for this growth, mg per source."""
         loads = {"MoO3": self.precursor_mg * (1 - self.w_fraction), "WO3": self.precursor_mg * self.w_fraction,
-                 "S": self.chalcogen_mg * (1 - self.se_fraction), "Se": self.chalcogen_mg * self.se_fraction,
+                 "S": self.chalcogen_mg * self.s_fraction, "Se": self.chalcogen_mg * (1 - self.s_fraction),
                  "NaCl": self.promoter_mg if self.promoter == "NaCl" else 0.0}
         return {source: mg for source, mg in loads.items() if mg > 0}

@@ -84,7 +84,7 @@ def _interlock_needs(recipe: Recipe, station: StationConfig) -> list[str]:
 
 
 def _powders(recipe: TmdRecipe) -> list[str]:
-    found = [f"{name} {getattr(recipe, name):g} is outside 0 … 1" for name in ("w_fraction", "se_fraction")
+    found = [f"{name} {getattr(recipe, name):g} is outside 0 … 1" for name in ("w_fraction", "s_fraction")
              if not 0 <= getattr(recipe, name) <= 1]
     found += [f"{name} {getattr(recipe, name):g} is outside 0 … {MAX_PRECURSOR_MG:g} mg"
               for name in ("precursor_mg", "chalcogen_mg", "promoter_mg")

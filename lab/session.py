@@ -25,7 +25,7 @@ from lab.errors import UserError
 from lab.latch import LatchedError
 from lab.materials import Material
 from lab.plans import characterize, cvd_growth, safe_state, spot_grid
-from lab.plots import Panel, figure_png
+from lab.plots import Panel, Renderer, progress_panels
 from lab.recipe import Recipe
 from lab.safeguards import Safeguards
 from lab.safety import check, check_space
@@ -72,7 +72,8 @@ class LabSession:
     emulation: EmulatedStation | None = None
     aborted: list[str] = field(default_factory=list)  # experiments a resume found interrupted
     _faults_seen: dict[str, int] = field(default_factory=dict)
-    _latest: tuple[str, dict[str, np.ndarray]] | None = None  # the spectra of the measurement stored last
+    _latest: tuple[str, dict[str, Any], dict[str, np.ndarray]] | None = None  # uid, start, spectra: stored last
+    _renderer: Renderer | None = None  # started by the first figure
 
     @property
     def transport(self) -> str:
@@ -97,6 +98,8 @@ class LabSession:
             self.drivers.close()
         if self.emulation is not None:
             self.emulation.stop()
+        if self._renderer is not None:
+            self._renderer.close()
         _SESSIONS.pop(self.campaign_id, None)
 
     @property
@@ -165,16 +168,22 @@ class LabSession:
                    for name, signal in ((f"{channel}_counts", "spectrum"),
                                         (f"{channel}_wavelengths_nm", "wavelengths"))}
         self.store.write_arrays(uid, spectra)
-        self._latest = (uid, spectra)
+        self._latest = (uid, collector.start_doc, spectra)
         return uid
 
     def spectra(self, uid: str) -> dict[str, np.ndarray]:
         """The stored spectra of a characterization run (`<channel>_counts` and `<channel>_wavelengths_nm`, one
         row per spot): the catalog's arrays, or the copy kept of the measurement stored last."""
         if self._latest is not None and self._latest[0] == uid:
-            return self._latest[1]
+            return self._latest[2]
         run = self.store.client[uid]
         return {key: run[key].read() for key in run if key.endswith(("_counts", "_wavelengths_nm"))}
+
+    def _start(self, uid: str) -> dict[str, Any]:
+        """The start document of a characterization run (kept for the measurement stored last)."""
+        if self._latest is not None and self._latest[0] == uid:
+            return self._latest[1]
+        return self.store.client[uid].metadata["start"]
 
     def _outcome(self, arrays: dict[str, np.ndarray], start: dict[str, Any]) -> dict[str, Any]:
         """Figures of merit from the spectra (`spectra`) and start document of a characterization run."""
@@ -197,7 +206,7 @@ class LabSession:
         why; the campaign goes on.
         """
         try:
-            outcome = self._outcome(self.spectra(uid), self.store.client[uid].metadata["start"])
+            outcome = self._outcome(self.spectra(uid), self._start(uid))
         except ValueError as exc:
             outcome = {"failed": True, "unfit": self.campaign.spots, "quality": 0.0, "error": str(exc)}
         if self.transport == "serial":  # faults during this experiment, recorded with its outcome
@@ -225,7 +234,21 @@ class LabSession:
                 peak = outcome.get("pl_peak_ev")
                 panels.append(Panel("Photoluminescence", "photon energy (eV)", [HC_EV_NM / w for w in wavelengths],
                                     counts, marks=() if peak is None else (peak,)))
-        return figure_png(panels)
+        return self._draw(panels)
+
+    def progress_png(self) -> bytes:
+        """A figure of the campaign so far: quality and best so far per experiment, quality against each numeric
+        parameter."""
+        results = list(self.results)  # a snapshot: the campaign may append meanwhile
+        numeric = [name for name, value in (results[0].params.items() if results else ())
+                   if isinstance(value, int | float) and not isinstance(value, bool)]
+        return self._draw(progress_panels([r.index for r in results], [r.quality for r in results],
+                                          {name: [r.params[name] for r in results] for name in numeric}))
+
+    def _draw(self, panels: list[Panel]) -> bytes:
+        if self._renderer is None:
+            self._renderer = Renderer()
+        return self._renderer.png(panels)
 
     def learn(self, result: ExperimentResult) -> None:
         """Tell the planner, save its state, notify listeners."""

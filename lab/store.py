@@ -9,10 +9,15 @@ tables keep scalars only.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
-from collections.abc import Iterator
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +29,8 @@ from bluesky.callbacks import CallbackBase
 from bluesky.callbacks.tiled_writer import TiledWriter
 from tiled.client import from_uri
 from tiled.queries import Key
-from tiled.server import SimpleTiledServer
+
+from lab.catalog_server import STOP
 
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
@@ -65,24 +71,106 @@ def forget_server(directory: Path, pid: int) -> None:
         (directory / SERVER_RECORD).unlink(missing_ok=True)
 
 
+class CatalogServer:
+    """The embedded tiled server (`SimpleTiledServer`, loopback) of a catalog directory, in a child process
+    (`python -m lab.catalog_server DIRECTORY`), so that serving never competes with the station for this process's
+    interpreter. It stops when closed, and at once when this process dies (its stdin closes)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._process = subprocess.Popen([sys.executable, "-m", "lab.catalog_server", str(directory)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the catalog server for {directory} did not start (exit code "
+                               f"{self._process.wait()}); see {directory / 'error.log'}")
+        self.uri: str = json.loads(line)["uri"]
+
+    def close(self) -> None:
+        """Stop serving (the child finishes its requests and exits)."""
+        assert self._process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # the child is already gone
+            self._process.stdin.write(STOP + "\n")
+            self._process.stdin.close()
+        self._process.wait()
+
+
+class BackgroundWriter:
+    """Runs catalog writes on one background thread, in the order they were submitted, so that neither the
+    RunEngine nor the campaign waits for tiled. `flush` waits until everything submitted is written; a write
+    that failed is raised (once) by the next `submit` or `flush`."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
+        self._failure: Exception | None = None
+        self._thread = threading.Thread(target=self._work, name="catalog-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            function, args = job
+            try:
+                function(*args)
+            except Exception as exc:  # kept for the submitting side, which decides what it means
+                self._failure = self._failure or exc
+            finally:
+                self._jobs.task_done()
+        self._jobs.task_done()
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise RuntimeError(f"writing to the run catalog failed: {failure}") from failure
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        """Queue `function(*args)` after everything submitted before."""
+        self._raise_failure()
+        if not self._thread.is_alive():
+            raise RuntimeError("the run catalog is closed; nothing more can be written to it")
+        self._jobs.put((function, args))
+
+    def flush(self) -> None:
+        """Wait until every submitted write is done."""
+        self._jobs.join()
+        self._raise_failure()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        if not self._thread.is_alive():
+            return
+        self._jobs.put(None)
+        self._thread.join()
+        self._raise_failure()
+
+
 class RunStore:
     """A client to the persistent catalog: the tiled server at `$SDLAB_CATALOG_URI` when set (a lab's shared
     catalog), else through the local process that already serves the catalog, if one does, else through an
     embedded tiled server on loopback that this store starts (and records for other processes).
+
+    Writes (documents from `writer`, `write_arrays`, `record_outcome`) go through a `BackgroundWriter`; reading
+    through `client` first waits for them, so a reader always sees what this store was given to write.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or sdlab_home() / "catalog"
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._server: SimpleTiledServer | None = None
+        self._server: CatalogServer | None = None
         uri = os.environ.get(CATALOG_URI) if directory is None else None
         if not uri:
             info = live_server(self.directory)
             if info is None:
-                self._server = SimpleTiledServer(directory=self.directory)
+                self._server = CatalogServer(self.directory)
                 record_server(self.directory, os.getpid(), self._server.uri)
             uri = self._server.uri if self._server else info["uri"]
-        self.client = from_uri(uri)
+        self._client = from_uri(uri)
+        self._writes = BackgroundWriter()
+
+    @property
+    def client(self) -> Any:
+        """The tiled client of the catalog, once every write submitted so far is done."""
+        self._writes.flush()
+        return self._client
 
     def __enter__(self) -> RunStore:
         return self
@@ -91,15 +179,22 @@ class RunStore:
         self.close()
 
     def close(self) -> None:
-        """Stop the embedded server, if this store started it."""
+        """Finish the queued writes, then stop the embedded server, if this store started it."""
+        try:
+            self._writes.close()
+        finally:
+            self._stop_server()
+
+    def _stop_server(self) -> None:
         if self._server is not None:
             forget_server(self.directory, os.getpid())
             self._server.close()
             self._server = None
 
-    def writer(self) -> TiledWriter:
-        """A RunEngine callback that stores every document."""
-        return TiledWriter(self.client)
+    def writer(self) -> Callable[[str, dict[str, Any]], None]:
+        """A RunEngine callback that stores every document (in the background, in order)."""
+        writer = TiledWriter(self._client)
+        return lambda name, doc: self._writes.submit(writer, name, doc)
 
     def runs(self, campaign: str | None = None, plan: str | None = None, where: RunFilter | None = None) -> list[Any]:
         """Run nodes, optionally of one campaign and/or plan and matching `where`, oldest first."""
@@ -110,14 +205,17 @@ class RunStore:
         return sorted(results.values(), key=lambda run: run.metadata["start"]["time"])
 
     def write_arrays(self, uid: str, arrays: dict[str, np.ndarray]) -> None:
-        """Store full-fidelity arrays (e.g. every spot's spectrum) as array nodes of run `uid`."""
-        run = self.client[uid]
-        for key, array in arrays.items():
-            run.write_array(array, key=key)
+        """Store full-fidelity arrays (e.g. every spot's spectrum) as array nodes of run `uid` (in the background,
+        after the run's documents)."""
+        def write() -> None:
+            run = self._client[uid]
+            for key, array in arrays.items():
+                run.write_array(array, key=key)
+        self._writes.submit(write)
 
     def record_outcome(self, uid: str, outcome: dict[str, Any]) -> None:
-        """Attach an experiment's analysed outcome to its characterization run."""
-        self.client[uid].update_metadata(metadata={"outcome": outcome})
+        """Attach an experiment's analysed outcome to its characterization run (in the background, in order)."""
+        self._writes.submit(lambda: self._client[uid].update_metadata(metadata={"outcome": outcome}))
 
     def documents(self, uid: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Replay run `uid` from the catalog as event-model documents: start, each stream's descriptor and
@@ -228,12 +326,17 @@ class RunFilter:
 
 
 class ArrayCollector(CallbackBase):
-    """A RunEngine callback that keeps the array-valued readings of one run, stacked per data key."""
+    """A RunEngine callback that keeps the start document and the array-valued readings of one run, stacked
+    per data key."""
 
     def __init__(self, keys: list[str]) -> None:
         super().__init__()
         self.keys = keys
         self.rows: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+        self.start_doc: dict[str, Any] = {}
+
+    def start(self, doc: dict[str, Any]) -> None:
+        self.start_doc = doc
 
     def event(self, doc: dict[str, Any]) -> None:
         for key in self.keys:

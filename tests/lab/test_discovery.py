@@ -8,11 +8,20 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lab.discovery import CAMPAIGNS, SynthesisCampaign, check_request, design, discover, table_rows, user_errors
+from lab.discovery import (
+    CAMPAIGNS,
+    LabCampaign,
+    SynthesisCampaign,
+    check_request,
+    design,
+    discover,
+    table_rows,
+    user_errors,
+)
 from lab.discovery_cli import design_command, discover_command
 from lab.errors import UserError
 from lab.twin_campaign import TwinCampaign
-from planners.materials import BandgapEnsemble, Candidate, literature_bandgaps, screen
+from planners.materials import BandgapEnsemble, Candidate, literature_bandgaps, parse_target, screen
 from simulators.tmd import growth_rates
 from simulators.tmd_spectra import a_exciton_ev
 
@@ -37,6 +46,17 @@ def test_twin_campaign_grows_the_composition_and_measures_its_gap(twin: TwinCamp
 def test_twin_campaign_grows_no_tellurides(twin: TwinCampaign) -> None:
     with pytest.raises(ValueError, match="sulfides and selenides only"):
         twin("MoTe2", 0)
+
+
+def test_synthesis_campaigns_are_made_for_the_discovery_target() -> None:
+    target = parse_target("bandgap_ev=1.70±0.03")
+    lab = CAMPAIGNS["lab"].make(3, target)
+    assert isinstance(lab, LabCampaign) and lab.target_ev == 1.70
+    settings = lab.settings("MoSSe", 7)  # the campaign's objective aims its films at the target gap
+    assert (settings.material_spec.y_se, settings.seed, settings.target_ev) == (0.5, 7, 1.70)
+    assert settings.campaign_id.startswith("discover-mosse-s7-")
+    twin = CAMPAIGNS["twin"].make(3, target)  # the stand-in grows the candidate's composition, target or not
+    assert isinstance(twin, TwinCampaign) and twin.world_seed == 3
 
 
 def test_request_errors_are_one_line_user_errors() -> None:
@@ -91,7 +111,8 @@ def test_design_and_discover_flows(sdlab_home: Path) -> None:
     assert (sdlab_home / "materials" / "bandgap-model.json").is_file()
     assert list((sdlab_home / "materials" / "relax-cache").glob("*.json"))
 
-    CAMPAIGNS["fixed"] = SynthesisCampaign(lambda seed: lambda formula, run: 1.70, grows="Mo-based, S/Se mix")
+    CAMPAIGNS["fixed"] = SynthesisCampaign(lambda seed, target: lambda formula, run: target.value,
+                                           grows="Mo-based, S/Se mix")  # measures the gap it was made for
     try:
         rounds = discover("bandgap_ev=1.70±0.03", budget=3, top_k=1, campaign="fixed")
     finally:
@@ -104,12 +125,11 @@ def test_design_and_discover_flows(sdlab_home: Path) -> None:
 @pytest.mark.e2e
 @pytest.mark.usefixtures("prefect_harness", "sdlab_home")
 def test_a_lab_campaign_synthesizes_the_candidate_on_the_two_zone_station_and_measures_its_gap() -> None:
-    from lab.discovery import LabCampaign
     from lab.store import GROWTH_PLAN, RunStore
 
-    measured = LabCampaign(experiments=3, spots=4)("MoS2", 1)
+    measured = LabCampaign(experiments=3, spots=4, target_ev=1.88)("MoS2", 1)
     with RunStore() as store:
-        growths = [run for run in store.runs(plan=GROWTH_PLAN) if run.metadata["start"]["campaign"].startswith(
-            "discover-mos2-s1-")]
-    assert len(growths) == 3 and all(run.metadata["start"]["material"] == "MoS2" for run in growths)
+        growths = [run.metadata["start"] for run in store.runs(plan=GROWTH_PLAN)
+                   if run.metadata["start"]["campaign"].startswith("discover-mos2-s1-")]
+    assert len(growths) == 3 and all(start["material"] == "MoS2" and start["target_ev"] == 1.88 for start in growths)
     assert measured is None or 1.8 < measured < 1.95

@@ -8,6 +8,9 @@ import pytest
 
 from lab.materials import parse_material
 from lab.recipe import GrowthRecipe, TmdRecipe
+from lab.twin_campaign import standard_recipe
+from planners import Real
+from simulators.tmd import TmdTruth
 
 
 @pytest.mark.parametrize(("text", "name", "x_w", "y_se"), [
@@ -34,7 +37,7 @@ def test_spaces_follow_the_chemistry() -> None:
     names = {t: [p.name for p in parse_material(t).space().parameters] for t in ("MoS2", "WSe2", "Mo0.5W0.5SSe")}
     assert "h2_sccm" not in names["MoS2"] and "w_fraction" not in names["MoS2"]
     assert "h2_sccm" in names["WSe2"] and "w_fraction" not in names["WSe2"]  # Se needs H2
-    assert {"w_fraction", "se_fraction", "h2_sccm"} <= set(names["Mo0.5W0.5SSe"])
+    assert {"w_fraction", "s_fraction", "h2_sccm"} <= set(names["Mo0.5W0.5SSe"])
     selenide = parse_material("MoSe2").space()
     assert next(p for p in selenide.parameters if p.name == "chalcogen_c").low >= 180  # Se evaporates hotter
     assert parse_material("graphene").recipe_type is GrowthRecipe
@@ -42,10 +45,32 @@ def test_spaces_follow_the_chemistry() -> None:
 
 
 def test_tmd_recipe_loads_powders_by_share() -> None:
-    recipe = TmdRecipe.from_params({"w_fraction": 0.25, "se_fraction": 0.5, "promoter": "NaCl"},
+    recipe = TmdRecipe.from_params({"w_fraction": 0.25, "s_fraction": 0.5, "promoter": "NaCl"},
                                    parse_material("MoS2").defaults())
     assert recipe.w_fraction == 0.25
     assert recipe.precursors_mg() == {"MoO3": 7.5, "WO3": 2.5, "S": 100.0, "Se": 100.0, "NaCl": 1.0}
     assert "NaCl" not in TmdRecipe().precursors_mg() and "WO3" not in TmdRecipe().precursors_mg()
     with pytest.raises(ValueError, match="unknown recipe parameter"):
         TmdRecipe.from_params({"temperature_c": 700})
+
+
+def se_share(params: dict[str, float], formula: str) -> float:
+    """The Se share of the chalcogen powder loaded for planner ``params`` on ``formula``."""
+    loads = TmdRecipe.from_params(params, parse_material(formula).defaults()).precursors_mg()
+    return loads.get("Se", 0.0) / (loads.get("S", 0.0) + loads.get("Se", 0.0))
+
+
+def test_material_defaults_load_the_nominal_chalcogen_shares() -> None:
+    assert [se_share({}, formula) for formula in ("MoS2", "MoS1.5Se0.5", "MoSe2")] == [0.0, 0.25, 1.0]
+
+
+def test_mixed_chalcogen_space_reaches_the_se_rich_powders_mixed_films_need() -> None:
+    """S is ~10³× as volatile as Se: films with y_Se = 0.1 … 0.9 need ~96 … 99.95 % Se in the powder."""
+    (share,) = [p for p in parse_material("MoSSe").space().parameters if p.name == "s_fraction"]
+    assert isinstance(share, Real) and share.log  # resolution where it matters: ‰ shares and below
+    assert se_share({"s_fraction": share.low}, "MoSSe") >= 0.999
+    for world in range(3):
+        truth = TmdTruth.draw(world)
+        for y_se in (0.1, 0.3, 0.5, 0.7, 0.9):
+            needed = 1 - standard_recipe(truth, 0.0, y_se).chalcogen_se_fraction  # S share the twin needs
+            assert share.low <= needed <= share.high, (world, y_se, needed)

@@ -82,6 +82,10 @@ def test_an_alloy_campaign_through_prefect_records_raman_pl_and_spectra_artifact
     images = [a for a in found if a.type == "image"]
     assert {a.key for a in images} == {"e2e-alloy-exp-0-spectra", "e2e-alloy-exp-1-spectra"}
     assert all(a.data.startswith("data:image/png;base64,") for a in images)
+    with get_client(sync_client=True) as client:
+        progress = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["e2e-alloy-progress"])))
+    assert progress and all(a.type == "image" and a.data.startswith("data:image/png;base64,") for a in progress)
 
 
 def test_the_crossed_raman_channel_is_stored_and_analysed_and_older_runs_still_analyse(sdlab_home: Path) -> None:
