@@ -14,8 +14,8 @@ import os, sys
 from pathlib import Path
 from lab.store import RunStore
 store = RunStore(Path(sys.argv[1]))
-print(store._server._process.pid, flush=True)
 store.client.create_container(key="kept")
+print(store._server._process.pid, flush=True)  # once the container is written
 sys.stdin.readline()
 """
 

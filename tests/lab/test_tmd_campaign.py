@@ -94,7 +94,8 @@ def test_the_crossed_raman_channel_is_stored_and_analysed_and_older_runs_still_a
     with RunStore() as store:
         session = open_session(settings, load_station(kind="tmd"), store)
         try:
-            (params,) = session.planner.ask(1)
+            params = {"growth_c": 630.0, "chalcogen_c": 240.0, "ar_sccm": 15.0, "precursor_mg": 6.5, "growth_min": 30,
+                      "promoter": "NaCl"}  # near this world's optimum: a full film whatever the machine's load
             session.synthesize(0, params)
             uid = session.measure(0, params)
             outcome = session.analyze(uid)
