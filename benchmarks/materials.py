@@ -125,8 +125,8 @@ def calibration(seeds: int, sizes: tuple[int, ...]) -> dict:
 class Lab:
     """The synthesis campaigns of one benchmark world: each candidate is synthesized at most once (by the
     ``CAMPAIGNS`` entry named ``campaign``, for ``target``, in world ``seed``) and both arms see that same
-    measured gap. Each candidate's campaign has its own seed (``run_seed`` of the world and the candidate's
-    place in the pool), so campaigns on different candidates are independent runs, as in ``sdlab discover``."""
+    measured gap. Every campaign runs in the world ``seed`` (one simulated lab, as in ``sdlab discover``), each
+    with its own seed (``run_seed`` of the world and the candidate's place in the pool) for its runs' scatter."""
 
     def __init__(self, campaign: str, target: str, seed: int) -> None:
         from lab.discovery import CAMPAIGNS  # after main() has set up Prefect's environment

@@ -185,12 +185,13 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
                             "PREFECT_API_URL=http://127.0.0.1:4200/api")
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
     from lab.approval_desk import ApprovalDesk
-    from lab.flows import campaign
+    from lab.flows import campaign, start_prefect
     from lab.store import RunStore
 
     cid = settings.campaign_id
     started = time.perf_counter()
     stopped = None
+    prefect = start_prefect()  # comes up while the catalog and the station start
     with RunStore() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                        TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                                        console=console) as progress:
@@ -213,6 +214,7 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
                              progress=progress))
         try:
             name = f"{cid}-from-{done}" if done or resumed else cid
+            prefect.join()
             with desk:
                 campaign.with_options(flow_run_name=name)(cid, approval_timeout_s)
         except CampaignStopped as exc:

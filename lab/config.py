@@ -59,6 +59,9 @@ class CampaignConfig(BaseModel):
     experiments: int = Field(12, ge=1, le=10_000)
     batch: int = Field(1, ge=1, le=64)
     seed: int = Field(0, ge=0, lt=2**32)
+    # Simulated stations: the world (hidden physics) the station grows in; default the seed's. Campaigns of one
+    # simulated lab (e.g. a discovery's candidates) share a world and differ in seed.
+    world: int | None = Field(None, ge=0, lt=2**32)
     spots: int = Field(16, ge=1, le=400)
     exposure_s: float = Field(1.0, gt=0, le=60)
     speedup: float = Field(3600.0, gt=0, le=1e6)
@@ -138,9 +141,10 @@ def slug(text: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", text.lower())).strip("-")
 
 
-def station_twin(config: StationConfig, seed: int = 0, speedup: float = 1.0) -> Twin:
-    """The physics twin of a station: the seed's hidden truth, its gas lines, an accelerated clock."""
-    return Twin(WORLDS[config.material].draw(seed), SimClock(speedup), seed=seed,
+def station_twin(config: StationConfig, seed: int = 0, speedup: float = 1.0, world: int | None = None) -> Twin:
+    """The physics twin of a station: the hidden truth of simulated world `world` (default: `seed`), its gas
+    lines, an accelerated clock; `seed` fixes the run-to-run scatter and the noise."""
+    return Twin(WORLDS[config.material].draw(seed if world is None else world), SimClock(speedup), seed=seed,
                 gases=[line.gas for line in config.gas_lines])
 
 

@@ -65,13 +65,14 @@ class LabCampaign:
     spots: int = 9
     speedup: float = 6000.0
     target_ev: float | None = None
+    world: int | None = None  # the simulated lab's world, shared by its campaigns (default: each campaign's seed)
 
     def settings(self, formula: str, seed: int) -> CampaignConfig:
         """The configuration of the campaign on ``formula`` with ``seed`` (a fresh, time-stamped campaign id)."""
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         return campaign_config(campaign_id=slug(f"discover-{formula}-s{seed}-{stamp}")[:63], material=formula,
-                               target_ev=self.target_ev, experiments=self.experiments, seed=seed, spots=self.spots,
-                               speedup=self.speedup)
+                               target_ev=self.target_ev, experiments=self.experiments, seed=seed, world=self.world,
+                               spots=self.spots, speedup=self.speedup)
 
     def __call__(self, formula: str, seed: int) -> float | None:
         from lab.flows import campaign
@@ -90,10 +91,11 @@ class LabCampaign:
 
 
 CAMPAIGNS: dict[str, SynthesisCampaign] = {
-    "lab": SynthesisCampaign(lambda _seed, target: LabCampaign(target_ev=target.value), grows="no Te"),
+    "lab": SynthesisCampaign(lambda seed, target: LabCampaign(target_ev=target.value, world=seed), grows="no Te"),
     "twin": SynthesisCampaign(lambda seed, _target: TwinCampaign(seed), grows="no Te")}
 """Synthesis campaigns by name (the discover flow's ``campaign`` parameter): ``lab`` runs a full simulated
-campaign per candidate aimed at the target gap; ``twin`` is the fast stand-in (the converged recipe of the
+campaign per candidate aimed at the target gap, all in the simulated world of the discovery's seed (one lab,
+whose furnace behaves the same for every candidate); ``twin`` is the fast stand-in (the converged recipe of the
 candidate's composition, one growth)."""
 TABLE_COLUMNS = ("formula", "bandgap_ev", "std_ev", "p_within", "score", "mixing_mev", "e_above_hull_mev",
                  "stability_weight", "why")

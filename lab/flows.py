@@ -1,5 +1,8 @@
-"""Prefect flows: a campaign is a loop of experiment subflows (synthesize → characterize → analyze → tell),
-each followed by a `report` task (spectra and progress figures, tables) that runs while the next experiment grows.
+"""Prefect flows: a campaign is a loop of experiment tasks (synthesize → characterize → analyze → tell, as nested
+tasks), each followed by a `report` task (spectra and progress figures, tables) that runs while the next
+experiment grows. An experiment is a task, not a subflow: a subflow run costs Prefect about half a second of API
+calls and state changes, a nested task a hundredth of that; the UI shows the experiment task runs, named
+`<campaign>-exp-<index>`, with their steps in the campaign's flow run.
 
 Orchestration only: the work is done by `lab.session.LabSession` methods, which are plain functions of
 the session and unit-tested without Prefect; when to ask the operator is decided in `lab.approval`.
@@ -7,6 +10,8 @@ the session and unit-tested without Prefect; when to ask the operator is decided
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
@@ -16,7 +21,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.futures import PrefectFuture
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
 from lab.approval import MAX_REJECTIONS, Approval, ApprovedBox, CampaignStopped, approval_reason, describe_request
 from lab.config import slug
@@ -25,9 +30,22 @@ from lab.session import ExperimentResult, LabSession, session_for
 from lab.store import GROWTH_PLAN
 
 APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
-# Experiment subflows send no heartbeats of their own: the campaign flow's heartbeats cover the process, and a
-# flow run's heartbeat thread (it sleeps in 1 s steps, joined on exit) held up each subflow's end by up to 1 s.
-SUBFLOW_SETTINGS = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+
+
+def start_prefect() -> threading.Thread:
+    """Start Prefect's temporary server (the one used when no `PREFECT_API_URL` is set) on a thread, so that it
+    comes up while the catalog and the station start; join the thread before the first flow."""
+
+    def start() -> None:
+        if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            from prefect.server.api.server import SubprocessASGIServer
+
+            with contextlib.suppress(Exception):  # then the first flow starts it, and says what went wrong
+                SubprocessASGIServer().start()
+
+    thread = threading.Thread(target=start, name="prefect-start", daemon=True)
+    thread.start()
+    return thread
 
 
 @task(name="synthesize", cache_policy=NONE)
@@ -48,7 +66,7 @@ def analyze(campaign_id: str, uid: str) -> dict[str, Any]:
     return session_for(campaign_id).analyze(uid)
 
 
-@flow(name="experiment")
+@task(name="experiment", cache_policy=NONE)
 def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str, Any]:
     """One experiment: synthesize, characterize, analyze, tell the planner."""
     session = session_for(campaign_id)
@@ -135,9 +153,19 @@ def operator_approves(session: LabSession, box: ApprovedBox, index: int, proposa
     return answer.approve
 
 
+def _report_later(reporting: PrefectFuture | None, index: int | None, campaign_id: str) -> PrefectFuture | None:
+    """Start experiment `index`'s report (after the previous one: one at a time) to run while the next experiment
+    grows; the campaign starts it after the next ask, so that the planner never shares the processor with it."""
+    if index is None:
+        return reporting
+    if reporting is not None:
+        reporting.wait()
+    return report.submit(campaign_id, index)
+
+
 @flow(name="campaign")
 def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]:
-    """Ask the planner for batches and run them as experiment subflows until the budget is spent.
+    """Ask the planner for batches and run them as experiment tasks until the budget is spent.
 
     A run campaign (an approved box in its settings) pauses for the operator's approval before its first heating
     and for proposals outside the box. A rejected proposal is not run and tells the planner nothing (it stays
@@ -149,26 +177,29 @@ def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]
     box = None if config.approved is None else ApprovedBox.within(config.approved, session.planner.space)
     index, proposals, rejected = len(session.results), 0, 0
     reporting: PrefectFuture | None = None
-    while index < config.experiments:
-        batch = session.planner.ask(min(config.batch, config.experiments - index))
-        for params in batch:
-            if box is not None:
-                proposals += 1
-                if not operator_approves(session, box, index, proposals, params, approval_timeout_s):
-                    rejected += 1
-                    if rejected == MAX_REJECTIONS:
-                        raise CampaignStopped(f"the operator rejected {rejected} proposals in a row for experiment "
-                                              f"{campaign_id}/{index}")
-                    continue
-                rejected = 0
-            with temporary_settings(updates=SUBFLOW_SETTINGS):
-                experiment.with_options(flow_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
-            if reporting is not None:
-                reporting.wait()  # one report at a time
-            reporting = report.submit(campaign_id, index)  # runs while the next experiment grows
-            index += 1
-    if reporting is not None:
-        reporting.wait()
+    unreported: int | None = None  # the experiment whose report starts once the planner has been asked again
+    try:
+        while index < config.experiments:
+            batch = session.planner.ask(min(config.batch, config.experiments - index))
+            reporting, unreported = _report_later(reporting, unreported, campaign_id), None
+            for params in batch:
+                if box is not None:
+                    proposals += 1
+                    if not operator_approves(session, box, index, proposals, params, approval_timeout_s):
+                        rejected += 1
+                        if rejected == MAX_REJECTIONS:
+                            raise CampaignStopped(f"the operator rejected {rejected} proposals in a row for experiment "
+                                                  f"{campaign_id}/{index}")
+                        continue
+                    rejected = 0
+                experiment.with_options(task_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
+                reporting = _report_later(reporting, unreported, campaign_id)
+                unreported = index
+                index += 1
+    finally:  # every finished experiment is reported, also when the campaign stops
+        reporting = _report_later(reporting, unreported, campaign_id)
+        if reporting is not None:
+            reporting.wait()
     best = session.best()
     return {"campaign": campaign_id, "experiments": len(session.results),
             "best_quality": None if best is None else best.quality,

@@ -7,13 +7,16 @@ by formula: end members (`MoS2`, `WS2`, `MoSe2`, `WSe2`, any case) or alloys suc
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe, graphene_space
 from planners import Categorical, Integer, Real, Space
+from planners.space import ParamValue
+from simulators.tmd import TmdTruth, standard_recipe
 
 METALS = ("Mo", "W")
 CHALCOGENS = ("S", "Se")
@@ -56,11 +59,47 @@ class Material:
             parameters.append(Real("s_fraction", 1e-4, 0.1, log=True))
         return Space(parameters)
 
+    def literature_recipes(self, space: Space) -> list[dict[str, ParamValue]]:
+        """TMDs: the literature recipe of this composition and, when the chalcogen site is mixed, the same recipe
+        with half and with twice its S share, as points of ``space`` (each setting moved into its range); a
+        campaign runs them first. Empty for graphene.
+
+        The literature recipe is the standard recipe under the literature growth model
+        (``simulators.tmd.standard_recipe`` with ``TmdTruth.nominal()``, the published constants every simulated
+        world scatters around): the powder shares solved for the composition, at the growth temperature the
+        model expects to work best. The S share is its least certain setting (S is ~10³× as volatile as Se, and
+        Se reacts mainly as H2Se), so it is bracketed by a factor of two. A real lab starts from the same
+        recipes; what differs in its furnace the campaign then learns by experiment.
+        """
+        if self.kind == "graphene":
+            return []
+        settings = _literature_settings(self.x_w, self.y_se)
+        shares = (1.0, 0.5, 2.0) if "s_fraction" in space.names else (1.0,)
+        return [{p.name: _into(p, settings[p.name] * share if p.name == "s_fraction" else settings[p.name])
+                 for p in space.parameters} for share in shares]
+
     def defaults(self) -> dict[str, float | str]:
         """Recipe settings the material fixes (the nominal powder shares of its composition)."""
         if self.kind == "graphene":
             return {}
         return {"w_fraction": self.x_w, "s_fraction": 1 - self.y_se}
+
+
+@functools.cache
+def _literature_settings(x_w: float, y_se: float) -> dict[str, Any]:
+    recipe = standard_recipe(TmdTruth.nominal(), x_w, y_se)
+    return {"growth_c": recipe.growth_c, "chalcogen_c": recipe.chalcogen_c, "ar_sccm": recipe.ar_sccm,
+            "precursor_mg": recipe.precursor_mg, "growth_min": recipe.growth_min,
+            "promoter": "NaCl" if recipe.promoter else "none", "h2_sccm": recipe.h2_sccm,
+            "w_fraction": recipe.precursor_w_fraction, "s_fraction": 1.0 - recipe.chalcogen_se_fraction}
+
+
+def _into(parameter: Real | Integer | Categorical, value: Any) -> ParamValue:
+    """``value`` moved into the parameter's range (the nearest bound)."""
+    if isinstance(parameter, Categorical):
+        return value
+    inside = min(max(value, parameter.low), parameter.high)
+    return round(inside) if isinstance(parameter, Integer) else float(inside)
 
 
 def _formula(metal: dict[str, float], chalcogen: dict[str, float]) -> str:

@@ -342,7 +342,8 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
     space, defaults = campaign_plan(campaign, station_config)
     open_record(CampaignRecord(campaign, station_config, transport, fault_rate))
     planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
-    twin = station_twin(station_config, campaign.seed, campaign.speedup)
+    planner.suggest(campaign.material_spec.literature_recipes(space))  # the first experiments, unless they ran
+    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world)
     emulation = None
     if transport == "serial":
         emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)

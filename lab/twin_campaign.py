@@ -4,12 +4,10 @@
 returns the measured A-exciton energy (eV) of a film of that composition, or None when nothing grew. It
 stands in for a synthesis campaign that has converged, in milliseconds instead of a full Prefect campaign:
 
-1. Recipe. A coarse grid of standard two-zone recipes (growth 600–900 °C; S zone 145 °C, or a 280 °C zone
-   with 10 sccm H2 when Se is needed; Ar 75 sccm, 10 mg oxide, 15 min) — for each, the WO3 share of the
-   oxide powder and the Se share of the chalcogen powder are solved so the film has the candidate's
-   composition (``simulators.tmd.growth_rates`` gives the film composition of a recipe); the recipe with
-   the best expected quality (``simulators.tmd.recipe_quality``) is kept. This is what a campaign that has
-   converged would grow; it reads the twin's hidden constants, which a real campaign learns by experiment.
+1. Recipe. ``simulators.tmd.standard_recipe`` with the twin's hidden constants: the best of a coarse grid of
+   standard two-zone recipes, with the powder shares solved so the film has the candidate's composition.
+   This is what a campaign that has converged would grow; it reads the twin's hidden constants, which a
+   real campaign learns by experiment.
 2. Growth. Runs of that recipe, each with a run-to-run nucleation activity drawn from ``seed``
    (``simulators.tmd.grow``), until one gives a PL measurement (step 3), at most ``attempts``; else None.
 3. Measurement. PL spectra of ``spots`` random spots (``simulators.tmd_spectra.synthesize_pl``) fitted by
@@ -23,52 +21,18 @@ The twin grows Mo/W sulfides and selenides; a composition with Te raises ValueEr
 from __future__ import annotations
 
 import functools
-import math
-from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import brentq
 from threadpoolctl import threadpool_limits
 
 from lab.analysis.pl import fit_pl, pl_spectrum
 from planners.materials.chemistry import Candidate
 from simulators.spectra import wavelength_axis
-from simulators.tmd import TmdRecipe, TmdSample, TmdTruth, grow, growth_rates, recipe_quality
+from simulators.tmd import TmdRecipe, TmdSample, TmdTruth, grow, standard_recipe
 from simulators.tmd_spectra import PL_SPECTROMETER, synthesize_pl
 
-GROWTH_GRID_C = tuple(range(600, 901, 20))
-SULFUR_ZONE_C, SELENIUM_ZONE_C, SELENIUM_H2_SCCM = 145.0, 280.0, 10.0
 MONOLAYER_BRIGHTNESS = 0.3
 EXPOSURE_S = 1.0
-
-
-def _share(truth: TmdTruth, recipe: TmdRecipe, field: str, film_fraction: float) -> float:
-    """The powder share (``field``) that gives a film fraction ``film_fraction`` under ``recipe``'s conditions."""
-    if film_fraction in (0.0, 1.0):
-        return film_fraction
-    attribute = "x_w" if field == "precursor_w_fraction" else "y_se"
-
-    def excess(share: float) -> float:
-        conditions = replace(recipe, **{field: share}).conditions()
-        return getattr(growth_rates(truth, conditions), attribute) - film_fraction
-
-    return float(brentq(excess, 0.0, 1.0, xtol=1e-9))
-
-
-def standard_recipe(truth: TmdTruth, x_w: float, y_se: float) -> TmdRecipe:
-    """The best recipe of the standard grid (module docs, step 1) for a film Mo(1−x)W(x)S(2(1−y))Se(2y)."""
-    selenide = y_se > 0
-    best, best_quality = None, -math.inf
-    for growth_c in GROWTH_GRID_C:
-        recipe = TmdRecipe(growth_c=float(growth_c), chalcogen_c=SELENIUM_ZONE_C if selenide else SULFUR_ZONE_C,
-                           ar_sccm=75.0, precursor_mg=10.0, growth_min=15,
-                           h2_sccm=SELENIUM_H2_SCCM if selenide else 0.0)
-        recipe = replace(recipe, precursor_w_fraction=_share(truth, recipe, "precursor_w_fraction", x_w))
-        recipe = replace(recipe, chalcogen_se_fraction=_share(truth, recipe, "chalcogen_se_fraction", y_se))
-        quality = recipe_quality(truth, recipe)
-        if quality > best_quality:
-            best, best_quality = recipe, quality
-    return best
 
 
 def measure_gap(sample: TmdSample, spots: int, rng: np.random.Generator) -> float | None:

@@ -10,6 +10,10 @@ Pending points are the ones a lab is running right now: they are excluded from c
 model-based planners treat them as already observed (constant liar) so that repeated asks spread out.
 Telling an observation of a pending point removes it from the pending list.
 
+Suggestions (``suggest``): points to run first, such as a literature recipe. The next asks return them, in
+order, before anything the planner proposes, skipping those already observed or pending; they are part of the
+state, so a rebuilt planner that has seen them run does not return them again.
+
 Warm start (``warm_start``): observations of another campaign (same or overlapping space) are projected
 onto this space and kept apart from this campaign's own history: model-based planners train on them
 together with their own observations, but ``observations``, ``scores`` and ``best`` cover this campaign
@@ -67,6 +71,7 @@ class Planner(ABC):
         self._observations: list[Observation] = []
         self._pending: list[Point] = []
         self._prior: list[Observation] = []
+        self._suggested: list[Point] = []
         self._ask_count = 0
 
     @property
@@ -118,6 +123,36 @@ class Planner(ABC):
         self._prior.extend(kept)
         return len(kept)
 
+    def suggest(self, points: Iterable[Mapping[str, Any]]) -> None:
+        """Queue ``points`` to be asked first (module docs); ValueError names the field of an invalid or
+        infeasible point."""
+        checked = []
+        for index, point in enumerate(points):
+            try:
+                params = self._space.validate(point)
+            except ValueError as err:
+                raise ValueError(f"suggested point {index}: {err}") from None
+            if not self._space.feasible(params):
+                raise ValueError(f"suggested point {index} breaks a constraint of the space: {params}")
+            checked.append(params)
+        self._suggested.extend(checked)
+
+    @property
+    def suggested(self) -> tuple[Point, ...]:
+        """The suggested points (``suggest``), asked or not."""
+        return tuple(dict(p) for p in self._suggested)
+
+    def _queued(self, n: int) -> list[Point]:
+        """The first ``n`` suggested points that are neither observed nor pending."""
+        seen = {self._space.key(p) for p in self._pending}
+        seen.update(self._space.key(o.params) for o in self._observations)
+        queued: list[Point] = []
+        for point in self._suggested:
+            if len(queued) < n and self._space.key(point) not in seen:
+                seen.add(self._space.key(point))
+                queued.append(dict(point))
+        return queued
+
     def training_observations(self) -> tuple[Observation, ...]:
         """What a model should learn from: the warm-start observations, then this campaign's own."""
         return (*self._prior, *self._observations)
@@ -142,7 +177,14 @@ class Planner(ABC):
         n = int(n)
         rng = np.random.default_rng([self._seed, self._ask_count])
         if candidates is None:
-            batch = self._propose(n, rng)
+            batch = self._queued(n)
+            if len(batch) < n:  # the proposals treat the suggested points of this batch as pending
+                self._pending.extend(batch)
+                try:
+                    proposed = self._propose(n - len(batch), rng)
+                finally:
+                    del self._pending[len(self._pending) - len(batch):]
+                batch += proposed
         else:
             if not isinstance(candidates, CandidatePool):
                 raise ValueError(
@@ -225,6 +267,7 @@ class Planner(ABC):
             "pending": [dict(p) for p in self._pending],
             "ask_count": self._ask_count,
             "warm_start": [o.as_dict() for o in self._prior],
+            "suggested": [dict(p) for p in self._suggested],
         }
 
     @classmethod
@@ -245,6 +288,7 @@ class Planner(ABC):
             **state["options"],
         )
         planner.warm_start(Observation.from_dict(o) for o in state.get("warm_start", []))
+        planner.suggest(state.get("suggested", []))
         planner.tell([Observation.from_dict(o) for o in state["observations"]])
         planner._pending = [planner.space.validate(p) for p in state["pending"]]
         planner._ask_count = int(state["ask_count"])

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -193,12 +194,23 @@ class TmdTruth:
     def draw(cls, seed: int) -> TmdTruth:
         """Draw a plausible world: literature-like values with moderate seed-to-seed variation."""
         rng = np.random.default_rng(seed)
+        return cls._around_literature(lambda: float(np.clip(rng.normal(), -2.0, 2.0)))
+
+    @classmethod
+    def nominal(cls) -> TmdTruth:
+        """The literature values every world is drawn around (each at its centre): what a lab knows of the
+        physics before its first run."""
+        return cls._around_literature(lambda: 0.0)
+
+    @classmethod
+    def _around_literature(cls, deviate: Callable[[], float]) -> TmdTruth:
+        """The constants, each `deviate()` standard deviations (in turn) from its literature value."""
 
         def normal(mean: float, sd: float) -> float:
-            return float(mean + sd * np.clip(rng.normal(), -2.0, 2.0))
+            return float(mean + sd * deviate())
 
         def lognormal(median: float, sigma: float) -> float:
-            return median * math.exp(sigma * float(np.clip(rng.normal(), -2.0, 2.0)))
+            return median * math.exp(sigma * deviate())
 
         return cls(
             activity_sigma=normal(0.8, 0.04),
@@ -548,6 +560,47 @@ def recipe_quality(truth: TmdTruth, recipe: TmdRecipe) -> float:
         w * expected_quality(grow(truth, conditions, seconds, math.exp(truth.activity_sigma * z)))
         for w, z in _NORMAL_QUADRATURE
     )
+
+
+GROWTH_GRID_C = tuple(range(600, 901, 20))
+SULFUR_ZONE_C, SELENIUM_ZONE_C, SELENIUM_H2_SCCM = 145.0, 280.0, 10.0
+
+
+def _share(truth: TmdTruth, recipe: TmdRecipe, field: str, film_fraction: float) -> float:
+    """The powder share (``field``) that gives a film fraction ``film_fraction`` under ``recipe``'s conditions."""
+    if film_fraction in (0.0, 1.0):
+        return film_fraction
+    attribute = "x_w" if field == "precursor_w_fraction" else "y_se"
+
+    def excess(share: float) -> float:
+        conditions = replace(recipe, **{field: share}).conditions()
+        return getattr(growth_rates(truth, conditions), attribute) - film_fraction
+
+    return float(brentq(excess, 0.0, 1.0, xtol=1e-9))
+
+
+def standard_recipe(truth: TmdTruth, x_w: float, y_se: float) -> TmdRecipe:
+    """The recipe of the standard grid with the best expected quality (:func:`recipe_quality`) for a film
+    Mo(1−x)W(x)S(2(1−y))Se(2y) in world ``truth``.
+
+    The grid: growth zone 600–900 °C in 20 °C steps; S zone at 145 °C, or a 280 °C zone with 10 sccm H2 when
+    Se is needed; Ar 75 sccm, 10 mg oxide, 15 min, no promoter. At each point the WO3 share of the oxide and
+    the Se share of the chalcogen powder are solved so the film has the composition (:func:`growth_rates`).
+    With the hidden truth this is what a converged campaign grows; with :meth:`TmdTruth.nominal`, the
+    literature recipe a lab starts from.
+    """
+    selenide = y_se > 0
+    best, best_quality = None, -math.inf
+    for growth_c in GROWTH_GRID_C:
+        recipe = TmdRecipe(growth_c=float(growth_c), chalcogen_c=SELENIUM_ZONE_C if selenide else SULFUR_ZONE_C,
+                           ar_sccm=75.0, precursor_mg=10.0, growth_min=15,
+                           h2_sccm=SELENIUM_H2_SCCM if selenide else 0.0)
+        recipe = replace(recipe, precursor_w_fraction=_share(truth, recipe, "precursor_w_fraction", x_w))
+        recipe = replace(recipe, chalcogen_se_fraction=_share(truth, recipe, "chalcogen_se_fraction", y_se))
+        quality = recipe_quality(truth, recipe)
+        if quality > best_quality:
+            best, best_quality = recipe, quality
+    return best
 
 
 def _from_unit(unit: np.ndarray, growth_min: int, promoter: bool) -> TmdRecipe:

@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from devices.station import QUARTZ_MAX_C, StationConfig
-from lab.config import campaign_config, load_station
+from lab.config import campaign_config, load_station, station_twin
 from lab.errors import UserError
 from planners import DEFAULT_PLANNER
 
@@ -195,3 +195,13 @@ def test_bad_campaign_settings_are_one_line_user_errors(settings: dict[str, Any]
     with pytest.raises(UserError) as error:
         campaign_config(**settings)
     assert says in one_line(error)
+
+
+def test_campaigns_of_one_simulated_lab_share_its_world_and_differ_in_their_runs() -> None:
+    station = load_station(kind="tmd")
+    lab = [station_twin(station, seed, world=7) for seed in (1, 2)]
+    assert lab[0].world.truth == lab[1].world.truth and lab[0].seed != lab[1].seed
+    assert station_twin(station, 1).world.truth != lab[0].world.truth  # by default each seed is its own world
+    assert campaign_config(campaign_id="c", material="MoS2").world is None
+    with pytest.raises(UserError, match="world"):
+        campaign_config(campaign_id="c", material="MoS2", world=-1)

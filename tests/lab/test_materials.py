@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from lab.materials import parse_material
 from lab.recipe import GrowthRecipe, TmdRecipe
-from lab.twin_campaign import standard_recipe
 from planners import Real
-from simulators.tmd import TmdTruth
+from simulators import tmd
+from simulators.tmd import TmdTruth, growth_rates, standard_recipe
 
 
 @pytest.mark.parametrize(("text", "name", "x_w", "y_se"), [
@@ -74,3 +75,41 @@ def test_mixed_chalcogen_space_reaches_the_se_rich_powders_mixed_films_need() ->
         for y_se in (0.1, 0.3, 0.5, 0.7, 0.9):
             needed = 1 - standard_recipe(truth, 0.0, y_se).chalcogen_se_fraction  # S share the twin needs
             assert share.low <= needed <= share.high, (world, y_se, needed)
+
+
+def sim_conditions(recipe: TmdRecipe) -> tmd.TmdConditions:
+    """The growth model's constant conditions of a lab recipe: its zones, flows and the shares of its powders."""
+    loads = recipe.precursors_mg()
+    chalcogen = loads.get("S", 0.0) + loads.get("Se", 0.0)
+    return tmd.TmdRecipe(growth_c=recipe.growth_c, chalcogen_c=recipe.chalcogen_c, ar_sccm=recipe.ar_sccm,
+                         precursor_mg=recipe.precursor_mg, growth_min=int(recipe.growth_min),
+                         promoter=recipe.promoter == "NaCl", h2_sccm=recipe.h2_sccm,
+                         precursor_w_fraction=loads.get("WO3", 0.0) / recipe.precursor_mg,
+                         chalcogen_se_fraction=loads.get("Se", 0.0) / chalcogen).conditions()
+
+
+def test_literature_recipes_give_the_composition_under_the_literature_model_and_bracket_the_s_share() -> None:
+    nominal = TmdTruth.nominal()
+    for formula, x_w, y_se in (("MoSSe", 0.0, 0.5), ("Mo0.5W0.5S1.5Se0.5", 0.5, 0.25), ("WS2", 1.0, 0.0)):
+        material = parse_material(formula)
+        space = material.space()
+        recipes = material.literature_recipes(space)
+        assert all(space.validate(r) == r for r in recipes)
+        first = TmdRecipe.from_params(recipes[0], material.defaults())
+        film = growth_rates(nominal, sim_conditions(first))
+        assert film.x_w == pytest.approx(x_w, abs=0.02) and film.y_se == pytest.approx(y_se, abs=0.02)
+        assert film.nucleation_eq_um2 > 0  # it grows
+        if 0 < y_se < 1:
+            assert [r["s_fraction"] / recipes[0]["s_fraction"] for r in recipes] == pytest.approx([1.0, 0.5, 2.0])
+            assert all({k: v for k, v in r.items() if k != "s_fraction"} ==
+                       {k: v for k, v in recipes[0].items() if k != "s_fraction"} for r in recipes)
+        else:
+            assert len(recipes) == 1
+    assert parse_material("graphene").literature_recipes(parse_material("graphene").space()) == []
+
+
+def test_the_nominal_world_is_the_centre_of_the_drawn_ones() -> None:
+    nominal, drawn = TmdTruth.nominal(), [TmdTruth.draw(seed) for seed in range(200)]
+    assert nominal.window_high_c == 775.0 and nominal.chalcogen_excess == 11.0
+    assert np.median([t.window_high_c for t in drawn]) == pytest.approx(775.0, abs=2.0)
+    assert np.median([t.chalcogen_excess for t in drawn]) == pytest.approx(11.0, rel=0.05)

@@ -94,6 +94,36 @@ def test_state_round_trip_gives_identical_next_asks(
     assert again.ask(1) == planner.ask(1)
 
 
+def test_suggested_points_are_asked_first_once_and_survive_a_state_round_trip(
+    planner_name: str, cvd_space: Space, quality: Objective
+) -> None:
+    literature = {"temperature_c": 1035.0, "ch4_sccm": 5.0, "h2_sccm": 40.0, "growth_min": 20, "substrate": "Cu"}
+    variant = {**literature, "substrate": "CuNi"}
+    planner = make_planner(planner_name, cvd_space, objectives=[quality], seed=2, **options(planner_name))
+    planner.suggest([literature, variant, literature])  # a repeat is asked once
+    assert planner.ask(1) == [literature]
+    rebuilt = load(json.loads(json.dumps(planner.to_dict())))
+    assert rebuilt.suggested == (literature, variant, literature)
+    batch = planner.ask(2)
+    assert rebuilt.ask(2) == batch and batch[0] == variant and batch[1] not in (literature, variant)
+    assert_valid(cvd_space, batch)
+    planner.tell([Observation(literature, failed=True), *(Observation(p, values={"quality": cvd_quality(p)})
+                                                           for p in batch)])
+    run(planner, rounds=3)
+    assert [o.params for o in planner.observations].count(literature) == 1  # a failed suggestion is not re-run
+    assert [o.params for o in planner.observations].count(variant) == 1
+
+
+def test_suggestions_are_checked(planner_name: str, cvd_space: Space, quality: Objective) -> None:
+    planner = make_planner(planner_name, cvd_space, objectives=[quality], seed=0)
+    point = {"temperature_c": 1000.0, "ch4_sccm": 5.0, "h2_sccm": 40.0, "growth_min": 20, "substrate": "Cu"}
+    with pytest.raises(ValueError, match=r"suggested point 1: .*'temperature_c'"):
+        planner.suggest([point, {**point, "temperature_c": 1200.0}])
+    with pytest.raises(ValueError, match="suggested point 0 breaks a constraint"):
+        planner.suggest([{**point, "ch4_sccm": 30.0, "h2_sccm": 40.0}])
+    assert planner.suggested == ()
+
+
 def test_unseeded_planner_records_its_seed(planner_name: str, cvd_space: Space, quality: Objective) -> None:
     planner = make_planner(planner_name, cvd_space, objectives=[quality])
     assert isinstance(planner.seed, int)
