@@ -9,6 +9,7 @@ import pytest
 
 from planners.materials import BandgapEnsemble, Candidate, Measurement, features, literature_bandgaps
 from planners.materials.chemistry import composition_grid
+from planners.materials.surrogate import Z90, calibration_scale
 
 
 def bowed_gap(matrix: np.ndarray) -> np.ndarray:
@@ -94,3 +95,11 @@ def test_unfitted_and_tiny_data_errors() -> None:
         BandgapEnsemble().predict([Candidate.from_formula("MoS2")])
     with pytest.raises(ValueError, match="need at least 2 measurements"):
         BandgapEnsemble().fit(literature_bandgaps()[:1])
+
+
+def test_calibration_covers_every_kind_of_measurement_with_enough_rows() -> None:
+    z = np.array([0.5] * 40 + [3.0, 3.0, 3.0] + [9.0, 9.0])
+    kinds = ["measured"] * 40 + ["lab"] * 3 + ["derived"] * 2  # two derived rows are too few to count alone
+    assert calibration_scale(z, kinds) == pytest.approx(3.0 / Z90)
+    assert calibration_scale(z[:40], kinds[:40]) == pytest.approx(0.5 / Z90)
+    assert calibration_scale(z, ["measured"] * len(z)) == pytest.approx(np.quantile(z, 0.9) / Z90)
