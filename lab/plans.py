@@ -1,7 +1,9 @@
 """Bluesky plans: one CVD growth, and Raman (parallel and crossed polarization) and PL characterization.
 
-Plans are generators composed from `bluesky.plan_stubs`; they wait in the station clock's time, so the
-same plan runs a real furnace for hours or its twin in seconds.
+Plans are generators of bluesky messages; they wait in the station clock's time, so the same plan runs a
+real furnace for hours or its twin in seconds. Moves, triggers and readings are yielded as plain messages
+(`_mv`, `_trigger`, `_event`) rather than through `bluesky.plan_stubs`, whose bookkeeping (a stack trace per
+stub) cost the simulated station more time than the commands themselves; the messages are the same.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import bluesky.plan_stubs as bps
 import bluesky.preprocessors as bpp
-from bluesky.utils import Msg
+from bluesky.utils import Msg, short_uid
 from ophyd import Signal
 
 from devices.optics import Spectrometer
@@ -31,16 +33,11 @@ class RecipeAbort(RuntimeError):
     """A recipe step could not proceed (failed leak check, pump-down timeout)."""
 
 
-def _read(station: Station, step: Signal) -> Plan:
-    """One primary event: the step and every process readable.
-
-    Written as messages rather than `bps.trigger_and_read`: the process readables acquire nothing when
-    triggered, and a growth reads hundreds of times, where the plan stubs' bookkeeping (a stack trace per
-    stub) cost the simulated station more time than the reading itself.
-    """
+def _event(readables: Sequence[Any]) -> Plan:
+    """One primary event reading `readables` (dropped if a reading fails)."""
     yield Msg("create", None, name="primary")
     try:
-        for device in (step, *station.process_readables()):
+        for device in readables:
             yield Msg("read", device)
     except Exception:
         yield Msg("drop", None)
@@ -48,9 +45,29 @@ def _read(station: Station, step: Signal) -> Plan:
     yield Msg("save", None)
 
 
+def _mv(*args: Any) -> Plan:
+    """`bps.mv(device, value, ...)`: set every device, then wait until all are done."""
+    group = short_uid("set")
+    for device, value in zip(args[::2], args[1::2], strict=True):
+        yield Msg("set", device, value, group=group)
+    yield Msg("wait", None, group=group)
+
+
+def _trigger(device: Any) -> Plan:
+    """`bps.trigger(device, wait=True)`."""
+    group = short_uid("trigger")
+    yield Msg("trigger", device, group=group)
+    yield Msg("wait", None, group=group)
+
+
+def _read(station: Station, step: Signal) -> Plan:
+    """One primary event: the step and every process readable (they acquire nothing when triggered)."""
+    yield from _event((step, *station.process_readables()))
+
+
 def _enter(station: Station, step: Signal, name: str) -> Plan:
-    yield from bps.checkpoint()
-    yield from bps.mv(step, name)
+    yield Msg("checkpoint")
+    yield from _mv(step, name)
     yield from _read(station, step)
 
 
@@ -91,14 +108,14 @@ def _set_flows(station: Station, flows: Mapping[str, float]) -> Plan:
         args: list[Any] = []
         for gas in group:
             sccm = flows.get(gas, 0.0)
-            yield from bps.mv(station.valves[gas], sccm > 0)
+            yield from _mv(station.valves[gas], sccm > 0)
             args += [station.mfcs[gas], sccm]
         if args:
-            yield from bps.mv(*args)
+            yield from _mv(*args)
 
 
 def _pump_down(station: Station, step: Signal, below_torr: float, period_s: float) -> Plan:
-    yield from bps.mv(station.pressure, 0.0, station.valves[PUMP_LINE], True)
+    yield from _mv(station.pressure, 0.0, station.valves[PUMP_LINE], True)
     deadline = station.clock.time() + PUMP_DOWN_TIMEOUT_S
     while station.gauge.pressure.get() > below_torr:
         if station.clock.time() > deadline:
@@ -135,7 +152,7 @@ def _leak_check(station: Station, step: Signal, recipe: Recipe) -> Plan:
     yield from _enter(station, step, "leak_check")
     yield from _set_flows(station, {})
     yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
-    yield from bps.mv(station.valves[PUMP_LINE], False)
+    yield from _mv(station.valves[PUMP_LINE], False)
     start_p, start_t = station.gauge.pressure.get(), clock.time()
     yield from _hold(station, step, recipe.leak_check_s, recipe.reading_period_s)
     rate = (station.gauge.pressure.get() - start_p) / max(clock.time() - start_t, 1e-9) * 60.0
@@ -147,7 +164,7 @@ def _leak_check(station: Station, step: Signal, recipe: Recipe) -> Plan:
 def _purge(station: Station, step: Signal, recipe: Recipe) -> Plan:
     """Flush the pumped tube with the inert gas for `recipe.purge_min`."""
     yield from _enter(station, step, "purge")
-    yield from bps.mv(station.valves[PUMP_LINE], True)
+    yield from _mv(station.valves[PUMP_LINE], True)
     yield from _set_flows(station, {station.config.inert_gas: recipe.purge_ar_sccm})
     yield from _hold(station, step, recipe.purge_min * 60.0, recipe.reading_period_s)
 
@@ -156,9 +173,9 @@ def _cool(station: Station, step: Signal, recipe: Recipe) -> Plan:
     """Heaters off under the inert gas, throttle open; wait until every zone is below `recipe.cool_below_c`."""
     yield from _enter(station, step, "cool")
     yield from _set_flows(station, {station.config.inert_gas: recipe.purge_ar_sccm})
-    yield from bps.mv(station.pressure, 0.0)  # throttle open: a pumped tube cools pumped, a vented one vented
+    yield from _mv(station.pressure, 0.0)  # throttle open: a pumped tube cools pumped, a vented one vented
     for furnace in station.furnaces:
-        yield from bps.mv(furnace.heater, False)
+        yield from _mv(furnace.heater, False)
     deadline = station.clock.time() + COOL_TIMEOUT_S
     while max(furnace.temperature.get() for furnace in station.furnaces) > recipe.cool_below_c:
         if station.clock.time() > deadline:
@@ -172,7 +189,7 @@ def _graphene_steps(station: Station, step: Signal, recipe: GrowthRecipe) -> Pla
     inert = station.config.inert_gas
     period = recipe.reading_period_s
     yield from _enter(station, step, "load")
-    yield from bps.mv(station.holder, recipe.substrate, station.furnace.ramp_rate, recipe.ramp_c_per_min)
+    yield from _mv(station.holder, recipe.substrate, station.furnace.ramp_rate, recipe.ramp_c_per_min)
     yield from _leak_check(station, step, recipe)
     yield from _purge(station, step, recipe)
 
@@ -182,7 +199,7 @@ def _graphene_steps(station: Station, step: Signal, recipe: GrowthRecipe) -> Pla
 
     yield from _enter(station, step, "heat")
     yield from _set_flows(station, {"H2": recipe.anneal_h2_sccm, inert: recipe.ar_sccm})
-    yield from bps.mv(station.pressure, recipe.pressure_torr)
+    yield from _mv(station.pressure, recipe.pressure_torr)
     heating = yield from bps.abs_set(station.furnace, recipe.temperature_c)
     yield from _await(station, step, heating, period)
 
@@ -209,9 +226,9 @@ def _fill(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
     yield from _enter(station, step, "fill")
     yield from _set_flows(station, {inert: recipe.ar_sccm})
     if recipe.pressure_torr < ATMOSPHERIC_TORR:
-        yield from bps.mv(station.pressure, recipe.pressure_torr)
+        yield from _mv(station.pressure, recipe.pressure_torr)
         return
-    yield from bps.mv(station.valves[PUMP_LINE], False)
+    yield from _mv(station.valves[PUMP_LINE], False)
     deadline = station.clock.time() + FILL_TIMEOUT_S
     while station.gauge.pressure.get() < FILLED * recipe.pressure_torr:
         if station.clock.time() > deadline:
@@ -228,7 +245,7 @@ def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
         raise RecipeAbort(f"station {station.name} has no chalcogen zone; a TMD growth needs a two-zone station")
     period = recipe.reading_period_s
     yield from _enter(station, step, "load")
-    yield from bps.mv(station.holder, (recipe.substrate, recipe.precursors_mg()),
+    yield from _mv(station.holder, (recipe.substrate, recipe.precursors_mg()),
                       station.furnace.ramp_rate, recipe.ramp_c_per_min, zone.ramp_rate, recipe.ramp_c_per_min)
     yield from _leak_check(station, step, recipe)
     yield from _purge(station, step, recipe)
@@ -292,8 +309,8 @@ def _acquire(station: Station, spectrometer: Spectrometer) -> Plan:
     """One spectrum, with the Raman analyzer first turned to the position the acquisition needs."""
     setting = station.analyzer_setting(spectrometer)
     if setting is not None:
-        yield from bps.mv(station.analyzer, setting)
-    yield from bps.trigger(spectrometer, wait=True)
+        yield from _mv(station.analyzer, setting)
+    yield from _trigger(spectrometer)
 
 
 def characterize(station: Station, spots: Sequence[tuple[float, float]], exposure_s: float = 1.0,
@@ -317,12 +334,9 @@ def characterize(station: Station, spots: Sequence[tuple[float, float]], exposur
         for device in devices:
             device.configure_exposure(exposure_s)
         for spot in spots:
-            yield from bps.mv(station.stage, spot)
+            yield from _mv(station.stage, spot)
             for device in devices:
                 yield from _acquire(station, device)
-            yield from bps.create("primary")
-            for device in [*devices, station.stage]:
-                yield from bps.read(device)
-            yield from bps.save()
+            yield from _event([*devices, station.stage])
 
     return (yield from run())
