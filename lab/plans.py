@@ -221,19 +221,22 @@ def heating_lead_s(growth: tuple[float, float], chalcogen: tuple[float, float], 
 
 def _fill(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
     """Bring the tube to the process pressure under the carrier: at atmospheric pressure the pump line
-    closes and the tube fills and vents through its exhaust; below it the throttle holds the setpoint."""
+    closes and the tube fills (at the purge flow, then the carrier's) and vents through its exhaust; below
+    it the throttle holds the setpoint."""
     inert = station.config.inert_gas
     yield from _enter(station, step, "fill")
-    yield from _set_flows(station, {inert: recipe.ar_sccm})
     if recipe.pressure_torr < ATMOSPHERIC_TORR:
+        yield from _set_flows(station, {inert: recipe.ar_sccm})
         yield from _mv(station.pressure, recipe.pressure_torr)
         return
+    yield from _set_flows(station, {inert: max(recipe.purge_ar_sccm, recipe.ar_sccm)})
     yield from _mv(station.valves[PUMP_LINE], False)
     deadline = station.clock.time() + FILL_TIMEOUT_S
     while station.gauge.pressure.get() < FILLED * recipe.pressure_torr:
         if station.clock.time() > deadline:
             raise RecipeAbort(f"the tube did not fill to {recipe.pressure_torr:g} Torr within {FILL_TIMEOUT_S:g} s")
         yield from _sleep(station, 10.0)
+    yield from _set_flows(station, {inert: recipe.ar_sccm})
     yield from _read(station, step)
 
 
