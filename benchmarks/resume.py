@@ -1,11 +1,13 @@
 """Crash and resume: SIGKILL a simulated campaign at random moments, resume it each time, check the history.
 
-    python -m benchmarks.resume [--kills 20] [--experiments 6] [--seed 0]
+    python -m benchmarks.resume [--kills 20] [--experiments 20] [--seed 0]
 
 Each round starts the campaign (`sdlab simulate --campaign-id ...`, later `sdlab resume ...`) in a fresh
-process and kills it with SIGKILL after a random delay. A kill during a growth leaves the station latched
-(the next process finds the dead process's lease and drives the safe state), so the round then clears the
-latch as an operator would (`sdlab safety clear`). A last resume runs to the end. Then the catalog must hold
+process and kills it with SIGKILL after a random delay; a process that ends before its delay is not a kill,
+and rounds go on (at most 3 × `kills`) until `kills` processes were killed or the campaign is complete. A
+kill during a growth leaves the station latched (the next process finds the dead process's lease and drives
+the safe state), so the round then clears the latch as an operator would (`sdlab safety clear`). A last
+resume runs to the end. Then the catalog must hold
 exactly the planned experiments (0 lost, 0 duplicated, indices 0…N−1) and the planner state saved by the
 last process must equal a planner rebuilt from the catalog's history alone (all it learned: space, seed,
 options, observations in order; not how often it was asked). Prints figures, writes
@@ -79,8 +81,10 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
                    "--planner", "random", "--spots", "2", "--speedup", "6000")
     killed = latched = 0
     started = time.perf_counter()
-    for round_ in range(kills):
-        command = start if round_ == 0 else _sdlab("resume", CAMPAIGN)
+    rounds = 0
+    while killed < kills and rounds < 3 * kills:
+        command = start if rounds == 0 else _sdlab("resume", CAMPAIGN)
+        rounds += 1
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             process.wait(timeout=rng.uniform(1.0, max_delay_s))
@@ -88,6 +92,9 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
             process.send_signal(signal.SIGKILL)
             process.wait()
             killed += 1
+        else:
+            if process.returncode == 0:  # the campaign is complete: nothing is left to kill
+                break
         status = subprocess.run(_sdlab("safety", "status", "--station", STATION), env=env, capture_output=True,
                                 text=True, check=True).stdout
         if "LATCHED" in status:
@@ -96,7 +103,7 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
                                   "kill-and-resume test: simulated station checked"), env=env, check=True,
                            capture_output=True)
     final = subprocess.run(_sdlab("resume", CAMPAIGN), env=env, capture_output=True, text=True)
-    figures = {"kills": killed, "rounds": kills, "latched_after_kill": latched, "final_exit_code": final.returncode,
+    figures = {"kills": killed, "rounds": rounds, "latched_after_kill": latched, "final_exit_code": final.returncode,
                "wall_s": round(time.perf_counter() - started, 1), **check_history(home, experiments)}
     if final.returncode != 0:
         figures["final_stderr"] = final.stderr.strip().splitlines()[-1:]
@@ -106,7 +113,7 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--experiments", type=int, default=6)
+    parser.add_argument("--experiments", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sdlab-resume-") as home:
