@@ -83,7 +83,8 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
     started = time.perf_counter()
     rounds = 0
     while killed < kills and rounds < 3 * kills:
-        command = start if rounds == 0 else _sdlab("resume", CAMPAIGN)
+        started_yet = (home / "campaigns" / f"{CAMPAIGN}.json").exists()  # else it was killed before it began
+        command = _sdlab("resume", CAMPAIGN) if started_yet else start
         rounds += 1
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
