@@ -1,6 +1,8 @@
 """The child process of `lab.store.CatalogServer`: serve a catalog directory with tiled's `SimpleTiledServer` on
 loopback, announce `{"uri": ...}` on stdout; on the line `stop` finish the requests and exit, and when stdin
 closes without it (the parent died) exit at once, as the server would have died with the parent in-process.
+Every way out ends the process, also an error (a parent killed before it read the address makes the announcement
+fail): the server's thread is not a daemon and would otherwise keep the process alive.
 
     python -m lab.catalog_server DIRECTORY
 """
@@ -10,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 STOP = "stop"
 
@@ -26,5 +30,15 @@ def serve_catalog(directory: Path) -> None:
     server.close()
 
 
+def main(directory: Path) -> NoReturn:
+    """`serve_catalog`, then exit even while the server's thread runs (exit code 1 after an error)."""
+    try:
+        serve_catalog(directory)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    serve_catalog(Path(sys.argv[1]))
+    main(Path(sys.argv[1]))

@@ -26,6 +26,7 @@ from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from lab.approval import MAX_REJECTIONS, Approval, ApprovedBox, CampaignStopped, approval_reason, describe_request
 from lab.config import slug
 from lab.plots import data_uri
+from lab.reaper import reap_with_this_process
 from lab.session import ExperimentResult, LabSession, session_for
 from lab.store import GROWTH_PLAN
 
@@ -34,14 +35,18 @@ APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answere
 
 def start_prefect() -> threading.Thread:
     """Start Prefect's temporary server (the one used when no `PREFECT_API_URL` is set) on a thread, so that it
-    comes up while the catalog and the station start; join the thread before the first flow."""
+    comes up while the catalog and the station start; join the thread before the first flow. The server is
+    stopped when this process ends, also when it is killed (`lab.reaper`)."""
 
     def start() -> None:
         if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
             from prefect.server.api.server import SubprocessASGIServer
 
+            server = SubprocessASGIServer()
             with contextlib.suppress(Exception):  # then the first flow starts it, and says what went wrong
-                SubprocessASGIServer().start()
+                server.start()
+            if server.server_process is not None:
+                reap_with_this_process(server.server_process.pid)
 
     thread = threading.Thread(target=start, name="prefect-start", daemon=True)
     thread.start()

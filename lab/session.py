@@ -174,16 +174,20 @@ class LabSession:
     def spectra(self, uid: str) -> dict[str, np.ndarray]:
         """The stored spectra of a characterization run (`<channel>_counts` and `<channel>_wavelengths_nm`, one
         row per spot): the catalog's arrays, or the copy kept of the measurement stored last."""
-        if self._latest is not None and self._latest[0] == uid:
-            return self._latest[2]
+        if kept := self._kept(uid):
+            return kept[2]
         run = self.store.client[uid]
         return {key: run[key].read() for key in run if key.endswith(("_counts", "_wavelengths_nm"))}
 
     def _start(self, uid: str) -> dict[str, Any]:
         """The start document of a characterization run (kept for the measurement stored last)."""
-        if self._latest is not None and self._latest[0] == uid:
-            return self._latest[1]
+        if kept := self._kept(uid):
+            return kept[1]
         return self.store.client[uid].metadata["start"]
+
+    def _kept(self, uid: str) -> tuple[str, dict[str, Any], dict[str, np.ndarray]] | None:
+        """The copy kept of the measurement stored last, if that is ``uid``."""
+        return self._latest if self._latest is not None and self._latest[0] == uid else None
 
     def _outcome(self, arrays: dict[str, np.ndarray], start: dict[str, Any]) -> dict[str, Any]:
         """Figures of merit from the spectra (`spectra`) and start document of a characterization run."""

@@ -142,10 +142,13 @@ class Planner(ABC):
         """The suggested points (``suggest``), asked or not."""
         return tuple(dict(p) for p in self._suggested)
 
+    def _seen(self) -> set[tuple[ParamValue, ...]]:
+        """Keys of the points observed or pending."""
+        return {self._space.key(p) for p in (*self._pending, *(o.params for o in self._observations))}
+
     def _queued(self, n: int) -> list[Point]:
         """The first ``n`` suggested points that are neither observed nor pending."""
-        seen = {self._space.key(p) for p in self._pending}
-        seen.update(self._space.key(o.params) for o in self._observations)
+        seen = self._seen()
         queued: list[Point] = []
         for point in self._suggested:
             if len(queued) < n and self._space.key(point) not in seen:
@@ -192,8 +195,7 @@ class Planner(ABC):
                 )
             if candidates.space != self._space:
                 raise ValueError("the candidate pool was built for a different space than this planner's")
-            seen = {self._space.key(p) for p in self._pending}
-            seen.update(self._space.key(o.params) for o in self._observations)
+            seen = self._seen()
             available = [p for p in candidates.points if self._space.key(p) not in seen]
             if n > len(available):
                 raise ValueError(
