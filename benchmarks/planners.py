@@ -4,11 +4,11 @@ Problems (sequential campaigns, one experiment per ask):
 
 * ``branin`` (2-D, minimized), ``hartmann6`` (6-D, maximized; optimum 3.32237);
 * ``graphene``: the simulated graphene world of each seed. Each experiment grows a film in the seed's
-  hidden-truth world (``simulators.graphene.grow``, anneal at the growth temperature as the lab's recipe
-  does), Raman-maps it (``simulators.spectra``) and fits the spectra with the lab's own analysis
-  (``lab.analysis.graphene_outcome``), so planners see the noisy objective and the failures of a campaign.
-  Progress is judged on the noise-free expected quality (``recipe_quality``) of the points run, against
-  ``find_optimum(truth)``;
+  hidden-truth world (``simulators.graphene.grow`` with the standard space's protocol: H2 anneal at
+  ``STANDARD_ANNEAL_C``, then growth), Raman-maps it (``simulators.spectra``) and fits the spectra with the
+  lab's own analysis (``lab.analysis.graphene_outcome``), so planners see the noisy objective and the failures
+  of a campaign. Progress is judged on the noise-free expected quality (``recipe_quality``, the same protocol)
+  of the points run, against ``find_optimum(truth)``;
 * ``constrained``: Hartmann6 with the constraint ``x0 + x1 <= 0.8`` and failed experiments (no value)
   wherever ``x3 > 0.7`` or ``x4 + x5 > 1.5``; the optimum is feasible and succeeds.
 
@@ -77,15 +77,11 @@ def branin(params: dict[str, Any]) -> float:
 def measure(truth: Any, params: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     """Grow with `params`, Raman-map SPOTS spots and analyse them like the lab does."""
     from lab.analysis import graphene_outcome
-    from lab.recipe import GrowthRecipe
-    from simulators.graphene import GrowthConditions, grow
+    from simulators.graphene import STANDARD_ANNEAL_C, GrowthRecipe, grow
     from simulators.spectra import raman_counts, wavelength_axis
 
-    recipe = GrowthRecipe.from_params(params)
-    conditions = GrowthConditions(temperature_c=recipe.temperature_c, pressure_torr=recipe.pressure_torr,
-                                  ch4_sccm=recipe.ch4_sccm, h2_sccm=recipe.h2_sccm, ar_sccm=recipe.ar_sccm,
-                                  substrate=recipe.substrate)
-    sample = grow(truth, conditions, recipe.growth_min * 60.0, anneal_c=recipe.temperature_c)
+    recipe = GrowthRecipe(**params)
+    sample = grow(truth, recipe.conditions(), recipe.growth_min * 60.0, anneal_c=STANDARD_ANNEAL_C)
     axis = wavelength_axis()
     counts = [raman_counts(spot, axis, 1.0, rng, laser_nm=LASER_NM) for spot in sample.spots(SPOTS, rng)]
     return graphene_outcome([axis] * SPOTS, counts, LASER_NM)
