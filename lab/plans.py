@@ -249,7 +249,7 @@ def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
     period = recipe.reading_period_s
     yield from _enter(station, step, "load")
     yield from _mv(station.holder, (recipe.substrate, recipe.precursors_mg()),
-                      station.furnace.ramp_rate, recipe.ramp_c_per_min, zone.ramp_rate, recipe.ramp_c_per_min)
+                   station.furnace.ramp_rate, recipe.ramp_c_per_min, zone.ramp_rate, recipe.ramp_c_per_min)
     yield from _leak_check(station, step, recipe)
     yield from _purge(station, step, recipe)
     yield from _fill(station, step, recipe)

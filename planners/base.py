@@ -148,11 +148,14 @@ class Planner(ABC):
 
     def _queued(self, n: int) -> list[Point]:
         """The first ``n`` suggested points that are neither observed nor pending."""
+        if not self._suggested:  # the usual case: no history to go through on every ask
+            return []
         seen = self._seen()
         queued: list[Point] = []
         for point in self._suggested:
-            if len(queued) < n and self._space.key(point) not in seen:
-                seen.add(self._space.key(point))
+            key = self._space.key(point)
+            if len(queued) < n and key not in seen:
+                seen.add(key)
                 queued.append(dict(point))
         return queued
 
