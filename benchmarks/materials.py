@@ -13,7 +13,7 @@
 * Discovery: candidate campaigns until a synthesized film's measured PL gap lies within the tolerance of the
   target — ``planners.materials.discovery_loop`` against candidates picked in random order from the same pool
   (compositions of step 0.25, no Te). Each candidate is synthesized by the ``--campaign`` of
-  ``lab.discovery.CAMPAIGNS``: by default ``lab``, the full simulated lab campaign ``sdlab discover
+  ``lab.design.flows.CAMPAIGNS``: by default ``lab``, the full simulated lab campaign ``sdlab discover
   --simulate`` runs (Prefect, Bluesky growths on the two-zone TMD station, Raman + PL, the planner over the
   material's recipe space; the best sample's gap), or ``twin``, the fast stand-in. In each seed's world a
   candidate is synthesized once and both arms see that measurement.
@@ -129,7 +129,7 @@ class Lab:
     with its own seed (``run_seed`` of the world and the candidate's place in the pool) for its runs' scatter."""
 
     def __init__(self, campaign: str, target: str, seed: int) -> None:
-        from lab.discovery import CAMPAIGNS  # after main() has set up Prefect's environment
+        from lab.design.flows import CAMPAIGNS  # after main() has set up Prefect's environment
 
         self.measure = CAMPAIGNS[campaign].make(seed, parse_target(target))
         self.seed = seed

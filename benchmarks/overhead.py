@@ -4,7 +4,7 @@ bare Python loop over the same simulated station and planner.
 * **lab**: `open_session` + the `campaign` flow, as `sdlab simulate` runs it (ephemeral Prefect, the
   embedded tiled catalog, Bluesky plans driving the simulated station on its accelerated clock), in a
   throw-away `$SDLAB_HOME`. Timed per stage by wrapping the session's methods (growth plan, characterization
-  plan, analysis, learning, spectra figure, planner asks) and `lab.flows.publish`; the rest of the flow's
+  plan, analysis, learning, spectra figure, planner asks) and `lab.campaign.flows.publish`; the rest of the flow's
   time is Prefect's. A growth plan lasts its recipe's simulated duration divided by the clock's speed-up
   (the RunEngine and tiled work during it overlaps that wait).
 * **bare**: the same planner (same name, space, objective, seed) in a plain Python loop over the same simulated
@@ -64,9 +64,9 @@ def lab_campaign(experiments: int, seed: int, planner: str, speedup: float, spot
                       PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
                       PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
     from lab import flows
-    from lab.config import campaign_config, load_station
-    from lab.session import open_session
-    from lab.store import RunStore
+    from lab.campaign.session import open_session
+    from lab.history.store import RunStore
+    from lab.settings import campaign_config, load_station
 
     settings = campaign_config(campaign_id="overhead", experiments=experiments, seed=seed, planner=planner,
                                speedup=speedup, spots=spots)
@@ -104,9 +104,9 @@ def _wait_until(clock: Any, done: Callable[[], bool], what: str, timeout_s: floa
 
 def scripted_growth(drivers: dict[str, Any], clock: Any, recipe: Any, inert: str, tolerance_c: float,
                     settle_s: float) -> None:
-    """A graphene recipe on the sim drivers in plain Python: the time course of `lab.plans.cvd_growth`
+    """A graphene recipe on the sim drivers in plain Python: the time course of `lab.campaign.plans.cvd_growth`
     without its Devices, readings, checks or safety layer."""
-    from devices.station import PUMP_LINE
+    from devices.config import PUMP_LINE
 
     furnace, gauge, throttle, pump = (drivers[k] for k in ("furnace", "gauge", "pressure", f"valve:{PUMP_LINE}"))
     gases = [key.partition(":")[2] for key in drivers if key.startswith("mfc:")]
@@ -148,9 +148,10 @@ def scripted_growth(drivers: dict[str, Any], clock: Any, recipe: Any, inert: str
 def bare_loop(experiments: int, seed: int, planner: str, speedup: float, spots: int) -> dict[str, Any]:
     """The same planner, station twin, spectra and analysis in a plain loop."""
     from lab.analysis import graphene_outcome
-    from lab.config import campaign_config, load_station, sim_drivers, station_twin
-    from lab.plans import spot_grid
-    from lab.session import OBJECTIVE, campaign_plan
+    from lab.campaign.drivers import sim_drivers, station_twin
+    from lab.campaign.plans import spot_grid
+    from lab.campaign.session import OBJECTIVE, campaign_plan
+    from lab.settings import campaign_config, load_station
     from planners import Observation, make_planner
 
     settings = campaign_config(campaign_id="overhead-bare", experiments=experiments, seed=seed, planner=planner,
@@ -189,8 +190,8 @@ def bare_loop(experiments: int, seed: int, planner: str, speedup: float, spots: 
 def shortcut_loop(experiments: int, seed: int, planner: str, spots: int) -> dict[str, Any]:
     """The same planner over the world's constant-conditions shortcut (no station, no clock)."""
     from benchmarks import planners as bench
-    from lab.config import campaign_config
-    from lab.session import OBJECTIVE
+    from lab.campaign.session import OBJECTIVE
+    from lab.settings import campaign_config
     from planners import Observation, make_planner
     from simulators.graphene import GrapheneTruth
 

@@ -3,7 +3,7 @@ campaign configs, planner outputs and CLI arguments, plus guarded growths of acc
 
 Figures: examples per kind, how many were accepted or refused, unsafe commands that reached a driver (judged
 by an independent oracle on the twin's true state) and tracebacks (anything but a clear one-line error); both
-must be 0. The test suite runs the same harness (tests/lab/safety_fuzz.py) with a smaller hypothesis budget.
+must be 0. The test suite runs the same harness (tests/lab/safety/safety_fuzz.py) with a smaller hypothesis budget.
 
     .venv/bin/python -m benchmarks.safety [--examples 1000] [--growths 6] [--json benchmarks/results/safety.json]
 """
@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.lab.safety_fuzz import (
+from tests.lab.safety.safety_fuzz import (
     Tally,
     campaign_case,
     campaign_dicts,

@@ -1,5 +1,5 @@
 """`python -m lab` runs the sdlab CLI."""
 
-from lab.cli import main
+from lab.cli.app import main
 
 main()

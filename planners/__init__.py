@@ -16,10 +16,9 @@ batch to minimize furnace heating/cooling time; ``Planner.warm_start`` seeds a c
 """
 
 from planners.base import Planner, Point
-from planners.candidates import CandidatePool
 from planners.objectives import Objective, Observation, scalarize
 from planners.registry import DEFAULT_PLANNER, PLANNERS, PlannerRegistry, load, make_planner
-from planners.space import Categorical, Integer, LinearConstraint, Parameter, ParamValue, Real, Space
+from planners.space import CandidatePool, Categorical, Integer, LinearConstraint, Parameter, ParamValue, Real, Space
 
 __all__ = [
     "DEFAULT_PLANNER",

@@ -30,9 +30,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from planners.candidates import CandidatePool
 from planners.objectives import Objective, Observation, scalarize
-from planners.space import ParamValue, Space
+from planners.space import CandidatePool, ParamValue, Space
 
 Point = dict[str, ParamValue]
 """A point as planners return it: parameter name -> plain Python float, int or str."""

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from devices.station import CHALCOGEN_ZONE, GROWTH_ZONE
+from devices.config import CHALCOGEN_ZONE, GROWTH_ZONE
 from simulators import tmd
 from simulators.graphene import GrapheneSample, GrapheneTruth, GrowthConditions, growth_step
 from simulators.spectra import raman_counts, wavelength_axis

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from devices.station import StationConfig
+from devices.config import StationConfig
 from simulators.emulators.alicat import AlicatEmulator
 from simulators.emulators.base import Faults, PtyEmulator
 from simulators.emulators.eurotherm import EurothermEmulator

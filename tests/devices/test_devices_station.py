@@ -7,8 +7,9 @@ from importlib import resources
 import pytest
 import yaml
 
-from devices.station import PUMP_LINE, Station, StationConfig, build_station
-from lab.config import sim_drivers
+from devices.config import PUMP_LINE, StationConfig
+from devices.station import Station, build_station
+from lab.campaign.drivers import sim_drivers
 from simulators.clock import SimClock
 from simulators.twin import Twin
 from simulators.worlds import GrapheneWorld, TmdWorld

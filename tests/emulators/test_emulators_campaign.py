@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from lab.config import campaign_config, load_station
-from lab.session import open_session
-from lab.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunStore
+from lab.campaign.session import open_session
+from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunStore
+from lab.settings import campaign_config, load_station
 
 pytestmark = pytest.mark.e2e
 
 
 def _run(campaign_id: str, transport: str, fault_rate: float = 0.0):
-    from lab.flows import campaign
+    from lab.campaign.flows import campaign
 
     settings = campaign_config(campaign_id=campaign_id, planner="random", experiments=2, seed=7, spots=4,
                                speedup=7200.0)

@@ -1,0 +1,118 @@
+"""Campaigns away from the CLI: a deployable `station-campaign` flow (what a station's Prefect worker runs),
+and a `fleet` flow that runs many simulated campaigns in parallel on a Dask cluster (prefect-dask, the optional
+extra `sdlab[dask]`), each on a simulated station of its own.
+
+Either opens the campaign's session in the process that runs it (a worker, a Dask worker) and runs the
+`campaign` flow there; all of them write to one run catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+from devices.config import StationConfig
+from lab.campaign.drivers import real_instruments
+from lab.errors import UserError
+from lab.history.store import RunStore
+from lab.settings import CampaignConfig, campaign_config, load_station
+from planners import DEFAULT_PLANNER
+
+
+def fleet_station(station: StationConfig, index: int) -> StationConfig:
+    """The `index`-th simulated station of a fleet: the same station under its own name (its own lease,
+    latch and audit log), so campaigns never share a furnace."""
+    return station.model_copy(update={"name": f"{station.name}-fleet-{index}"})
+
+
+def run_campaign(config: CampaignConfig, station: StationConfig, transport: str = "sim") -> dict[str, Any]:
+    """Record the campaign (so `sdlab resume` can finish it), open its session here and run it to its budget;
+    returns the campaign flow's summary."""
+    from lab.campaign.flows import campaign
+    from lab.campaign.session import open_session
+    from lab.history.records import CampaignRecord, open_record
+
+    open_record(CampaignRecord(config, station, transport))
+    with RunStore() as store:
+        session = open_session(config, station, store, transport=transport)
+        try:
+            return campaign.with_options(flow_run_name=config.campaign_id)(config.campaign_id)
+        finally:
+            session.close()
+
+
+@flow(name="station-campaign")
+def station_campaign(campaign_id: str, station: str | None = None, material: str = "graphene",
+                     planner: str = DEFAULT_PLANNER, experiments: int = 12, batch: int = 1, seed: int = 0,
+                     speedup: float = 3600.0, approved: dict[str, list[float]] | None = None) -> dict[str, Any]:
+    """A campaign on the station configured at `station` (a YAML path where the worker runs; default: the
+    built-in simulated station). What a deployment runs on a station's work pool.
+
+    On a station with real instruments the campaign runs in real time and, as `sdlab run` does, pauses for the
+    operator's approval in the Prefect UI before its first heating and for proposals outside `approved`
+    (parameter → [low, high]; none: the whole space). A simulated station pauses only when `approved` is given.
+    """
+    settings: dict[str, Any] = {"campaign_id": campaign_id, "material": material, "planner": planner,
+                                "experiments": experiments, "batch": batch, "seed": seed, "speedup": speedup,
+                                "approved": approved}
+    config = load_station(Path(station) if station else None, campaign_config(**settings).material_spec.kind)
+    return run_campaign(deployed_settings(settings, config), config)
+
+
+def deployed_settings(settings: dict[str, Any], station: StationConfig) -> CampaignConfig:
+    """The settings of a deployed campaign: on a station with real instruments, real time (speed-up 1) and
+    operator approval (the given box, or the whole space: it still asks before the first heating)."""
+    if real_instruments(station):
+        settings = {**settings, "speedup": 1.0, "approved": settings.get("approved") or {}}
+    return campaign_config(**settings)
+
+
+@task(name="simulated-campaign", cache_policy=NONE)
+def simulated_campaign(settings: dict[str, Any], station: dict[str, Any]) -> dict[str, Any]:
+    """One campaign of a fleet, in a Dask worker process."""
+    return run_campaign(campaign_config(**settings), StationConfig.model_validate(station))
+
+
+@flow(name="fleet")
+def fleet(campaigns: list[dict[str, Any]], stations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run every campaign (settings as dicts) on its station at once; their summaries in the same order."""
+    futures = simulated_campaign.map(campaigns, stations)
+    return [future.result() for future in futures]
+
+
+def task_runner(workers: int) -> Any:
+    """A Dask task runner on a local cluster of `workers` single-threaded processes."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise UserError("sdlab fleet needs prefect-dask: pip install 'sdlab[dask]'") from None
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None})
+
+
+@contextmanager
+def shared_prefect_api() -> Iterator[str]:
+    """Point Prefect (and the worker processes, which inherit this context) at one API: the configured one,
+    or else this process's ephemeral server, which each worker would otherwise try to start for itself."""
+    url = get_current_settings().api.url
+    if url is None:
+        server = SubprocessASGIServer()
+        server.start()
+        url = server.api_url
+    with temporary_settings({PREFECT_API_URL: url}):
+        yield url
+
+
+def run_fleet(campaigns: list[CampaignConfig], station: StationConfig, workers: int) -> list[dict[str, Any]]:
+    """Run `campaigns` in parallel on `workers` Dask worker processes, each on its own copy of `station`."""
+    runner = task_runner(workers)
+    stations = [fleet_station(station, index).model_dump(mode="json") for index in range(len(campaigns))]
+    with RunStore(), shared_prefect_api():  # one catalog server and one Prefect API for all workers
+        return fleet.with_options(task_runner=runner)([c.model_dump(mode="json") for c in campaigns], stations)

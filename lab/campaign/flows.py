@@ -1,0 +1,219 @@
+"""Prefect flows: a campaign is a loop of experiment tasks (synthesize → characterize → analyze → tell, as nested
+tasks), each followed by a `report` task (spectra and progress figures, tables) that runs while the next
+experiment grows. An experiment is a task, not a subflow: a subflow run costs Prefect about half a second of API
+calls and state changes, a nested task a hundredth of that; the UI shows the experiment task runs, named
+`<campaign>-exp-<index>`, with their steps in the campaign's flow run.
+
+Orchestration only: the work is done by `lab.campaign.session.LabSession` methods, which are plain functions of
+the session and unit-tested without Prefect; when to ask the operator is decided in `lab.campaign.approval`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_image_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.futures import PrefectFuture
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+from lab.campaign.approval import (
+    MAX_REJECTIONS,
+    Approval,
+    ApprovedBox,
+    CampaignStopped,
+    approval_reason,
+    describe_request,
+)
+from lab.campaign.plots import data_uri
+from lab.campaign.session import ExperimentResult, LabSession, session_for
+from lab.history.store import GROWTH_PLAN
+from lab.reaper import reap_with_this_process
+from lab.settings import slug
+
+APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
+
+
+def start_prefect() -> threading.Thread:
+    """Start Prefect's temporary server (the one used when no `PREFECT_API_URL` is set) on a thread, so that it
+    comes up while the catalog and the station start; join the thread before the first flow. The server is
+    stopped when this process ends, also when it is killed (`lab.reaper`)."""
+
+    def start() -> None:
+        if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            from prefect.server.api.server import SubprocessASGIServer
+
+            server = SubprocessASGIServer()
+            with contextlib.suppress(Exception):  # then the first flow starts it, and says what went wrong
+                server.start()
+            if server.server_process is not None:
+                reap_with_this_process(server.server_process.pid)
+
+    thread = threading.Thread(target=start, name="prefect-start", daemon=True)
+    thread.start()
+    return thread
+
+
+@task(name="synthesize", cache_policy=NONE)
+def synthesize(campaign_id: str, index: int, params: dict[str, Any]) -> str:
+    """Run the CVD growth plan; returns the growth run's uid."""
+    return session_for(campaign_id).synthesize(index, params)
+
+
+@task(name="characterize", cache_policy=NONE)
+def characterize(campaign_id: str, index: int, params: dict[str, Any]) -> str:
+    """Raman-map the sample; returns the characterization run's uid."""
+    return session_for(campaign_id).measure(index, params)
+
+
+@task(name="analyze", cache_policy=NONE)
+def analyze(campaign_id: str, uid: str) -> dict[str, Any]:
+    """Fit the spectra and record the outcome in the catalog."""
+    return session_for(campaign_id).analyze(uid)
+
+
+@task(name="experiment", cache_policy=NONE)
+def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str, Any]:
+    """One experiment: synthesize, characterize, analyze, tell the planner."""
+    session = session_for(campaign_id)
+    started = time.perf_counter()
+    growth = synthesize(campaign_id, index, params)
+    measurement = characterize(campaign_id, index, params)
+    outcome = analyze(campaign_id, measurement)
+    result = ExperimentResult(index, f"{campaign_id}/{index}", params, outcome, growth, measurement,
+                              time.perf_counter() - started)
+    session.learn(result)
+    return outcome
+
+
+@task(name="report", cache_policy=NONE)
+def report(campaign_id: str, index: int) -> None:
+    """Publish experiment `index`'s spectra figure, the campaign's progress figure and its tables as Prefect
+    artifacts."""
+    session = session_for(campaign_id)
+    result = next(r for r in session.results if r.index == index)
+    create_image_artifact(image_url=data_uri(session.spectra_png(result.characterization_uid, result.outcome)),
+                          key=f"{slug(campaign_id)}-exp-{index}-spectra",
+                          description=f"Spectra of experiment {campaign_id}/{index}")
+    create_image_artifact(image_url=data_uri(session.progress_png()), key=f"{slug(campaign_id)}-progress",
+                          description=f"Campaign {campaign_id}: best so far, and quality against each parameter")
+    publish(session)
+
+
+def _rounded(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def experiment_rows(session: LabSession) -> list[dict[str, Any]]:
+    """The experiments table: one row per experiment with parameters and figures of merit."""
+    return [{"index": r.index, **_rounded(r.params), **_rounded(r.outcome), "growth_uid": r.growth_uid}
+            for r in list(session.results)]
+
+
+def best_so_far_markdown(session: LabSession) -> str:
+    """A best-so-far summary: the running maximum of quality and the best parameters."""
+    lines = [f"# Campaign `{session.campaign_id}`", "", "| experiment | quality | best so far |", "|---|---|---|"]
+    best = 0.0
+    for r in list(session.results):  # a snapshot: the campaign may append meanwhile
+        best = max(best, r.quality or 0.0)
+        shown = "failed" if r.quality is None else f"{r.quality:.3f}"
+        lines.append(f"| {r.index} | {shown} | {best:.3f} |")
+    top = session.best()
+    if top is not None:
+        lines += ["", f"**Best**: experiment {top.index}, quality {top.quality:.3f}", "",
+                  *(f"- `{k}` = {v}" for k, v in top.params.items())]
+    return "\n".join(lines)
+
+
+def publish(session: LabSession) -> None:
+    """Update the campaign's Prefect artifacts (new versions under stable keys)."""
+    key = slug(session.campaign_id)
+    create_table_artifact(table=experiment_rows(session), key=f"{key}-experiments",
+                          description=f"Experiments of campaign {session.campaign_id}")
+    create_markdown_artifact(markdown=best_so_far_markdown(session), key=f"{key}-best",
+                             description=f"Best so far in campaign {session.campaign_id}")
+
+
+def operator_approves(session: LabSession, box: ApprovedBox, index: int, proposal: int, params: dict[str, Any],
+                      timeout_s: int) -> bool:
+    """Whether `params` may run as experiment `index`: at once when they need no approval, else the operator's
+    answer to a pause of the flow run (its form in the Prefect UI, or `sdlab run` in the terminal). The answer
+    goes into the station's audit log; no answer within `timeout_s` raises CampaignStopped."""
+    experiment_id = f"{session.campaign_id}/{index}"
+    first_heating = not session.store.runs(session.campaign_id, GROWTH_PLAN)
+    reason = approval_reason(params, box, first_heating=first_heating)
+    if reason is None:
+        return True
+    form = Approval.with_initial_data(description=describe_request(experiment_id, params, reason, box))
+    source = {"actor": "operator", "campaign": session.campaign_id, "experiment_id": experiment_id}
+    audit = session.safeguards.audit
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=APPROVAL_POLL_S,
+                                key=f"experiment-{index}-proposal-{proposal}")
+    except FlowPauseTimeout:
+        audit.record("no-answer", args=(params,), reason=reason, source=source)
+        raise CampaignStopped(f"no operator answer within {timeout_s} s to experiment {experiment_id} ({reason})"
+                              ) from None
+    note = f"; operator's note: {answer.note}" if answer.note else ""
+    audit.record("approve" if answer.approve else "reject", args=(params,), reason=reason + note, source=source)
+    return answer.approve
+
+
+def _report_later(reporting: PrefectFuture | None, index: int | None, campaign_id: str) -> PrefectFuture | None:
+    """Start experiment `index`'s report (after the previous one: one at a time) to run while the next experiment
+    grows; the campaign starts it after the next ask, so that the planner never shares the processor with it."""
+    if index is None:
+        return reporting
+    if reporting is not None:
+        reporting.wait()
+    return report.submit(campaign_id, index)
+
+
+@flow(name="campaign")
+def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]:
+    """Ask the planner for batches and run them as experiment tasks until the budget is spent.
+
+    A run campaign (an approved box in its settings) pauses for the operator's approval before its first heating
+    and for proposals outside the box. A rejected proposal is not run and tells the planner nothing (it stays
+    pending, so the next ask moves away from it); the planner is asked again, up to MAX_REJECTIONS in a row.
+    Then, or without an answer within `approval_timeout_s`, the campaign stops (CampaignStopped).
+    """
+    session = session_for(campaign_id)
+    config = session.campaign
+    box = None if config.approved is None else ApprovedBox.within(config.approved, session.planner.space)
+    index, proposals, rejected = len(session.results), 0, 0
+    reporting: PrefectFuture | None = None
+    unreported: int | None = None  # the experiment whose report starts once the planner has been asked again
+    try:
+        while index < config.experiments:
+            batch = session.planner.ask(min(config.batch, config.experiments - index))
+            reporting, unreported = _report_later(reporting, unreported, campaign_id), None
+            for params in batch:
+                if box is not None:
+                    proposals += 1
+                    if not operator_approves(session, box, index, proposals, params, approval_timeout_s):
+                        rejected += 1
+                        if rejected == MAX_REJECTIONS:
+                            raise CampaignStopped(f"the operator rejected {rejected} proposals in a row for experiment "
+                                                  f"{campaign_id}/{index}")
+                        continue
+                    rejected = 0
+                experiment.with_options(task_run_name=f"{campaign_id}-exp-{index}")(campaign_id, index, params)
+                reporting = _report_later(reporting, unreported, campaign_id)
+                unreported = index
+                index += 1
+    finally:  # every finished experiment is reported, also when the campaign stops
+        reporting = _report_later(reporting, unreported, campaign_id)
+        if reporting is not None:
+            reporting.wait()
+    best = session.best()
+    return {"campaign": campaign_id, "experiments": len(session.results),
+            "best_quality": None if best is None else best.quality,
+            "best_params": None if best is None else best.params,
+            "best_outcome": None if best is None else best.outcome}

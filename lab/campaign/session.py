@@ -1,0 +1,382 @@
+"""A lab session: one campaign's station, RunEngine, store and planner, wired together.
+
+Flows look their session up by campaign id (`open_session`), so Prefect only ever sees plain,
+serializable parameters while the devices and the RunEngine live once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+from bluesky import RunEngine
+
+from devices.config import StationConfig
+from devices.station import Station, build_station
+from lab.analysis.outcome import graphene_outcome, tmd_outcome
+from lab.analysis.pl import HC_EV_NM
+from lab.analysis.spectrum import raman_shift
+from lab.campaign.drivers import DriverSet, build_drivers, station_twin
+from lab.campaign.plans import characterize, cvd_growth, safe_state, spot_grid
+from lab.campaign.plots import Panel, Renderer, progress_panels
+from lab.errors import UserError
+from lab.history.records import CampaignRecord, open_record
+from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, ArrayCollector, RunStore
+from lab.home import sdlab_home
+from lab.materials import Material
+from lab.recipe import Recipe
+from lab.safety.latch import LatchedError
+from lab.safety.limits import check, check_space
+from lab.safety.safeguards import Safeguards
+from lab.settings import CampaignConfig
+from planners import Objective, Observation, Planner, Space, make_planner
+from simulators.emulators.station import EmulatedStation, start_emulated_station
+
+OBJECTIVE = Objective("quality", maximize=True)
+# measurement channel → station spectrometer (Raman through the parallel and the crossed analyzer, PL)
+CHANNELS = {"raman": "spectrometer", "raman_crossed": "crossed_spectrometer", "pl": "pl_spectrometer"}
+
+
+@dataclass
+class ExperimentResult:
+    """What one experiment produced."""
+
+    index: int
+    experiment_id: str
+    params: dict[str, Any]
+    outcome: dict[str, Any]
+    growth_uid: str
+    characterization_uid: str
+    wall_s: float
+
+    @property
+    def quality(self) -> float | None:
+        return None if self.outcome["failed"] else self.outcome["quality"]
+
+
+@dataclass
+class LabSession:
+    """Everything one campaign needs in this process."""
+
+    campaign: CampaignConfig
+    station_config: StationConfig
+    store: RunStore
+    station: Station
+    engine: RunEngine
+    planner: Planner
+    defaults: Recipe
+    results: list[ExperimentResult] = field(default_factory=list)
+    listeners: list[Callable[[ExperimentResult], None]] = field(default_factory=list)
+    drivers: DriverSet | None = None
+    emulation: EmulatedStation | None = None
+    aborted: list[str] = field(default_factory=list)  # experiments a resume found interrupted
+    _faults_seen: dict[str, int] = field(default_factory=dict)
+    _latest: tuple[str, dict[str, Any], dict[str, np.ndarray]] | None = None  # uid, start, spectra: stored last
+    _renderer: Renderer | None = None  # started by the first figure
+
+    @property
+    def transport(self) -> str:
+        """'serial' when any device is driven over a serial line, else 'sim'."""
+        return self.drivers.transport if self.drivers is not None else "sim"
+
+    def fault_totals(self) -> dict[str, int]:
+        """Transport faults so far: driver-side counters summed over devices, and faults the emulators injected."""
+        totals: dict[str, int] = {}
+        for stats in (self.drivers.stats().values() if self.drivers else []):
+            for name, count in stats.as_dict().items():
+                if name != "exchanges":
+                    totals[f"transport_{name}"] = totals.get(f"transport_{name}", 0) + count
+        for counts in (self.emulation.fault_counts().values() if self.emulation else []):
+            for name, count in counts.items():
+                totals[f"injected_{name}"] = totals.get(f"injected_{name}", 0) + count
+        return totals
+
+    def close(self) -> None:
+        """Close serial ports and stop emulators (if any)."""
+        if self.drivers is not None:
+            self.drivers.close()
+        if self.emulation is not None:
+            self.emulation.stop()
+        if self._renderer is not None:
+            self._renderer.close()
+        _SESSIONS.pop(self.campaign_id, None)
+
+    @property
+    def campaign_id(self) -> str:
+        return self.campaign.campaign_id
+
+    @property
+    def material(self) -> Material:
+        return self.campaign.material_spec
+
+    def recipe(self, params: dict[str, Any]) -> Recipe:
+        """The recipe of planner parameters over the campaign's defaults (ValueError on unknown names)."""
+        return type(self.defaults).from_params(params, self.defaults.as_dict())
+
+    def metadata(self, index: int, params: dict[str, Any]) -> dict[str, Any]:
+        """Start-document metadata shared by an experiment's runs."""
+        return {"campaign": self.campaign_id, "experiment_index": index,
+                "experiment_id": f"{self.campaign_id}/{index}", "params": params, "planner": self.planner.name,
+                "sdlab_version": version("sdlab"), "seed": self.campaign.seed, "transport": self.transport,
+                "objective": OBJECTIVE.name, "material": self.campaign.material, "target_ev": self.campaign.target_ev}
+
+    def synthesize(self, index: int, params: dict[str, Any]) -> str:
+        """Check the recipe against the station's limits, then run the growth plan; returns its uid.
+
+        Nothing starts on a latched station (LatchedError); a growth that ends with the station latched (device
+        fault, interlock, watchdog, operator stop) raises LatchedError naming why, which stops the campaign.
+        """
+        recipe = check(self.recipe(params), self.station_config)
+        latch = self.safeguards.latch
+        latch.require_clear()
+        try:
+            (uid,) = self.engine(cvd_growth(self.station, recipe, md=self.metadata(index, params)))
+        except Exception as exc:
+            if latch.reason is None:
+                raise
+            raise LatchedError(f"experiment {self.campaign_id}/{index} stopped: station {self.station.name} is "
+                               f"latched in the safe state ({latch.reason}); check the station, then: sdlab safety "
+                               f"clear --station {self.station.name} --operator NAME --reason TEXT") from exc
+        latch.require_clear()
+        return uid
+
+    @property
+    def safeguards(self) -> Safeguards:
+        """The station's interlock, latch, audit log and watchdog in this process."""
+        assert self.drivers is not None and self.drivers.safeguards is not None
+        return self.drivers.safeguards
+
+    def spectrometers(self) -> dict[str, Any]:
+        """The station's spectrometer per measurement channel: Raman, and on TMD stations PL and (with an analyzer)
+        crossed Raman."""
+        found = {channel: getattr(self.station, attr) for channel, attr in CHANNELS.items()}
+        return {channel: device for channel, device in found.items() if device is not None}
+
+    def measure(self, index: int, params: dict[str, Any]) -> str:
+        """Map the grown sample (a spectrum per spot and channel); stores the spectra with the run, returns its uid."""
+        spectrometers = self.spectrometers()
+        collector = ArrayCollector([name for s in spectrometers.values() for name in (s.spectrum.name,
+                                                                                      s.wavelengths.name)])
+        spots = spot_grid(self.campaign.spots)
+        plan = characterize(self.station, spots, self.campaign.exposure_s, spectrometers=list(spectrometers.values()),
+                            md=self.metadata(index, params))
+        (uid,) = self.engine(plan, collector)
+        arrays = collector.arrays()
+        spectra = {name: arrays[getattr(device, signal).name]
+                   for channel, device in spectrometers.items()
+                   for name, signal in ((f"{channel}_counts", "spectrum"),
+                                        (f"{channel}_wavelengths_nm", "wavelengths"))}
+        self.store.write_arrays(uid, spectra)
+        self._latest = (uid, collector.start_doc, spectra)
+        return uid
+
+    def spectra(self, uid: str) -> dict[str, np.ndarray]:
+        """The stored spectra of a characterization run (`<channel>_counts` and `<channel>_wavelengths_nm`, one
+        row per spot): the catalog's arrays, or the copy kept of the measurement stored last."""
+        if kept := self._kept(uid):
+            return kept[2]
+        run = self.store.client[uid]
+        return {key: run[key].read() for key in run if key.endswith(("_counts", "_wavelengths_nm"))}
+
+    def _start(self, uid: str) -> dict[str, Any]:
+        """The start document of a characterization run (kept for the measurement stored last)."""
+        if kept := self._kept(uid):
+            return kept[1]
+        return self.store.client[uid].metadata["start"]
+
+    def _kept(self, uid: str) -> tuple[str, dict[str, Any], dict[str, np.ndarray]] | None:
+        """The copy kept of the measurement stored last, if that is ``uid``."""
+        return self._latest if self._latest is not None and self._latest[0] == uid else None
+
+    def _outcome(self, arrays: dict[str, np.ndarray], start: dict[str, Any]) -> dict[str, Any]:
+        """Figures of merit from the spectra (`spectra`) and start document of a characterization run."""
+        def spectra(channel: str) -> tuple[list[Any], list[Any]]:
+            return list(arrays[f"{channel}_wavelengths_nm"]), list(arrays[f"{channel}_counts"])
+
+        material = self.material
+        if material.kind == "graphene":
+            return graphene_outcome(*spectra("raman"), start["laser_nm"])
+        crossed = spectra("raman_crossed") if "raman_crossed_counts" in arrays else (None, None)  # older runs: none
+        return tmd_outcome(*spectra("raman"), *spectra("pl"), crossed_wavelengths_nm=crossed[0],
+                           crossed_counts=crossed[1], laser_nm=start["laser_nm"],
+                           exposure_s=start["exposure_s"], x_w=material.x_w, y_se=material.y_se,
+                           substrate=self.recipe(start["params"]).substrate, target_ev=self.campaign.target_ev)
+
+    def analyze(self, uid: str) -> dict[str, Any]:
+        """Fit the stored spectra of a characterization run and record the outcome with it.
+
+        Spectra the analysis refuses (NaN, mismatched axes) are recorded as a failed, unfit outcome naming
+        why; the campaign goes on.
+        """
+        try:
+            outcome = self._outcome(self.spectra(uid), self._start(uid))
+        except ValueError as exc:
+            outcome = {"failed": True, "unfit": self.campaign.spots, "quality": 0.0, "error": str(exc)}
+        if self.transport == "serial":  # faults during this experiment, recorded with its outcome
+            totals = self.fault_totals()
+            outcome.update({k: v - self._faults_seen.get(k, 0) for k, v in totals.items()})
+            self._faults_seen = totals
+        self.store.record_outcome(uid, outcome)
+        return outcome
+
+    def spectra_png(self, uid: str, outcome: dict[str, Any]) -> bytes:
+        """A figure of a characterization run's spectra: Raman against shift, PL against photon energy, with
+        the fitted PL peak marked."""
+        arrays = self.spectra(uid)
+        panels = []
+        for channel in self.spectrometers():
+            if f"{channel}_counts" not in arrays:  # a run from before the station had this channel
+                continue
+            wavelengths = list(arrays[f"{channel}_wavelengths_nm"])
+            counts = list(arrays[f"{channel}_counts"])
+            if channel.startswith("raman"):
+                x = [raman_shift(w, self.station.spectrometer.laser_nm.get()) for w in wavelengths]
+                title = "Raman, crossed polarization" if channel == "raman_crossed" else "Raman"
+                panels.append(Panel(title, "Raman shift (cm⁻¹)", x, counts))
+            else:
+                peak = outcome.get("pl_peak_ev")
+                panels.append(Panel("Photoluminescence", "photon energy (eV)", [HC_EV_NM / w for w in wavelengths],
+                                    counts, marks=() if peak is None else (peak,)))
+        return self._draw(panels)
+
+    def progress_png(self) -> bytes:
+        """A figure of the campaign so far: quality and best so far per experiment, quality against each numeric
+        parameter."""
+        results = list(self.results)  # a snapshot: the campaign may append meanwhile
+        numeric = [name for name, value in (results[0].params.items() if results else ())
+                   if isinstance(value, int | float) and not isinstance(value, bool)]
+        return self._draw(progress_panels([r.index for r in results], [r.quality for r in results],
+                                          {name: [r.params[name] for r in results] for name in numeric}))
+
+    def _draw(self, panels: list[Panel]) -> bytes:
+        if self._renderer is None:
+            self._renderer = Renderer()
+        return self._renderer.png(panels)
+
+    def learn(self, result: ExperimentResult) -> None:
+        """Tell the planner, save its state, notify listeners."""
+        self.results.append(result)
+        self.planner.tell([observation(result)])
+        path = sdlab_home() / "planners" / f"{self.campaign_id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.planner.to_dict()))
+        for listener in self.listeners:
+            listener(result)
+
+    def restore(self) -> list[str]:
+        """Rebuild the results and the planner from the catalog (the source of truth), for a resumed campaign.
+
+        Completed experiments (a characterization run with an outcome) are told to the planner in index order;
+        every other run of the campaign not yet marked belongs to an interrupted experiment: it is marked
+        `aborted` in the catalog and the experiment is planned again under the same id. If any was interrupted,
+        the station is first brought to its safe state. Returns the ids of the experiments marked aborted.
+        """
+        done: dict[int, ExperimentResult] = {}
+        for run in self.store.runs(self.campaign_id, CHARACTERIZATION_PLAN):
+            start, outcome = run.metadata["start"], run.metadata.get("outcome")
+            if outcome is not None and not run.metadata.get("aborted"):
+                done.setdefault(start["experiment_index"], ExperimentResult(
+                    start["experiment_index"], start["experiment_id"], start["params"], dict(outcome), "",
+                    start["uid"], 0.0))
+        growth_uids: dict[int, str] = {}
+        aborted = []
+        for run in self.store.runs(self.campaign_id):
+            start = run.metadata["start"]
+            if run.metadata.get("aborted"):
+                continue
+            if start["experiment_index"] in done:
+                if start.get("plan_name") == GROWTH_PLAN:
+                    growth_uids[start["experiment_index"]] = start["uid"]
+                continue
+            run.update_metadata(metadata={"aborted": "interrupted; the experiment was planned again on resume"})
+            aborted.append(start["experiment_id"])
+        if aborted:
+            self.engine(safe_state(self.station))
+        self.results = [replace(done[index], growth_uid=growth_uids.get(index, "")) for index in sorted(done)]
+        if self.results:
+            self.planner.tell([observation(result) for result in self.results])
+        return sorted(set(aborted))
+
+    def best(self) -> ExperimentResult | None:
+        """The experiment with the highest quality so far."""
+        scored = [r for r in self.results if r.quality is not None]
+        return max(scored, key=lambda r: r.quality or 0.0, default=None)
+
+
+def observation(result: ExperimentResult) -> Observation:
+    """What the planner is told of an experiment: its objective, or that it left no usable sample."""
+    failed = bool(result.outcome["failed"])
+    return Observation(result.params, values=None if failed else {OBJECTIVE.name: result.outcome["quality"]},
+                       failed=failed)
+
+
+_SESSIONS: dict[str, LabSession] = {}
+
+
+def campaign_plan(campaign: CampaignConfig, station_config: StationConfig) -> tuple[Space, Recipe]:
+    """The campaign's search space and default recipe, checked against the station before anything runs.
+
+    Raises UserError when the station cannot grow the material, the recipe names unknown settings, or any
+    corner of the space breaks the station's limits.
+    """
+    material = campaign.material_spec
+    if station_config.material != material.kind:
+        raise UserError(f"campaign material {material.name} needs a {material.kind} station, but station "
+                        f"{station_config.name} is a {station_config.material} station; pick a {material.kind} "
+                        "station config (or none, for the built-in one)")
+    space = material.space()
+    recipe_type = material.recipe_type
+    carrier = max(recipe_type().ar_sccm, station_config.limits.min_carrier_sccm)  # the interlock's minimum
+    try:
+        defaults = recipe_type.from_params({"ar_sccm": carrier, **material.defaults(), **campaign.recipe})
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"campaign recipe: {exc}") from None
+    check_space(space, defaults, station_config)
+    return space, defaults
+
+
+def open_session(campaign: CampaignConfig, station_config: StationConfig, store: RunStore, *,
+                 transport: str = "sim", fault_rate: float = 0.0) -> LabSession:
+    """Build the simulated station, RunEngine and planner for `campaign` and register the session.
+
+    `transport="serial"` serves the twin's furnace, MFCs, gauge and pressure controller through protocol
+    emulators on ptys (injecting reply faults at `fault_rate`) and drives them with the serial drivers.
+    """
+    space, defaults = campaign_plan(campaign, station_config)
+    open_record(CampaignRecord(campaign, station_config, transport, fault_rate))
+    planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
+    planner.suggest(campaign.material_spec.literature_recipes(space))  # the first experiments, unless they ran
+    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world)
+    emulation = None
+    if transport == "serial":
+        emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)
+    elif transport != "sim":
+        raise ValueError(f"transport must be 'sim' or 'serial', got {transport!r}")
+    drivers = None
+    try:
+        drivers = build_drivers(emulation.config if emulation else station_config, twin)
+        guarded = drivers.guard(station_config, twin.clock, source={"campaign": campaign.campaign_id})
+        station = build_station(station_config, guarded, twin.clock)
+    except BaseException:
+        if drivers is not None:
+            drivers.close()
+        if emulation is not None:
+            emulation.stop()
+        raise
+    engine = RunEngine(context_managers=[])
+    engine.subscribe(store.writer())
+    drivers.safeguards.attach(engine)  # type: ignore[union-attr]
+    session = LabSession(campaign, station_config, store, station, engine, planner, defaults, drivers=drivers,
+                         emulation=emulation)
+    _SESSIONS[campaign.campaign_id] = session
+    session.aborted = session.restore()
+    return session
+
+
+def session_for(campaign_id: str) -> LabSession:
+    """The open session of a campaign in this process."""
+    return _SESSIONS[campaign_id]

@@ -1,0 +1,75 @@
+"""`sdlab safety status|stop|clear|log`: the latched safe state and the audit log, for operators."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated
+
+import typer
+
+from lab.errors import UserError
+from lab.safety.audit import AuditLog, describe, read_audit, safety_dir
+from lab.safety.latch import Latch
+
+STATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # as in devices.station.StationConfig.name
+safety_app = typer.Typer(no_args_is_help=True, help="The latched safe state and the audit log.")
+
+
+def _latch(station: str) -> Latch:
+    if not STATION_NAME.match(station):
+        raise UserError(f"--station {station!r} is not a station name (letters, digits, '_', '.', '-')")
+    return Latch(station, AuditLog(station))
+
+
+@safety_app.command("status")
+def status(station: Annotated[str | None, typer.Option(help="One station (default: every latched one).")] = None
+           ) -> None:
+    """Whether a station is latched in the safe state, since when and why."""
+    names = [station] if station else sorted(p.name.removesuffix(".latch.json")
+                                             for p in safety_dir().glob("*.latch.json"))
+    if not names:
+        print("no station is latched")
+    for name in names:
+        record = _latch(name).read()
+        if record is None:
+            print(f"{name}: not latched")
+            continue
+        errors = record.get("safe_state_errors")
+        reached = ("safe state not driven by any process yet" if "safe_state_clock_s" not in record else
+                   "safe state reached" if not errors else f"safe state with failures: {'; '.join(errors)}")
+        print(f"{name}: LATCHED since {record['tripped_at']} by {record['source']}: {record['reason']} ({reached})")
+
+
+@safety_app.command("stop")
+def stop(station: Annotated[str, typer.Option(help="The station to stop.")],
+         operator: Annotated[str, typer.Option(help="Who stops it (recorded).")],
+         reason: Annotated[str, typer.Option(help="Why (recorded).")]) -> None:
+    """Operator stop: latch the station; the process driving it goes to the safe state at once."""
+    if not operator.strip() or not reason.strip():
+        raise UserError("safety stop needs --operator NAME and --reason TEXT (they go into the audit log)")
+    latch = _latch(station)
+    if not latch.trip(f"operator stop by {operator}: {reason}", source="operator"):
+        print(f"{station}: already latched: {latch.reason}")
+        return
+    print(f"{station}: latched; the process driving it (if any) goes to the safe state")
+
+
+@safety_app.command("clear")
+def clear(station: Annotated[str, typer.Option(help="The latched station.")],
+          operator: Annotated[str, typer.Option(help="Who checked the station and clears it (recorded).")],
+          reason: Annotated[str, typer.Option(help="What was checked or fixed (recorded).")]) -> None:
+    """Clear a station's latch after checking it (recorded in the audit log)."""
+    record = _latch(station).clear(operator, reason)
+    print(f"{station}: cleared (was latched since {record['tripped_at']}: {record['reason']})")
+
+
+@safety_app.command("log")
+def log(station: Annotated[str | None, typer.Option(help="Only this station.")] = None,
+        last: Annotated[int, typer.Option(min=1, help="The last N records.")] = 50,
+        refused: Annotated[bool, typer.Option(help="Only refused commands, trips and clears.")] = False,
+        json_lines: Annotated[bool, typer.Option("--json", help="JSON lines as stored.")] = False) -> None:
+    """The audit log: every command sent to every device, its source and the interlock's decision."""
+    entries = [e for e in read_audit(station=station) if not refused or e["decision"] in ("refuse", "trip", "clear")]
+    for entry in entries[-last:]:
+        print(json.dumps(entry) if json_lines else describe(entry))

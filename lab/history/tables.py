@@ -1,0 +1,120 @@
+"""The run history as tables: campaigns or experiments from the catalog, filtered, exported with pandas.
+
+The catalog is the source of truth; the campaign records (`lab.history.records`) only add each campaign's budget,
+so a campaign counts as complete once it has analysed that many experiments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lab.errors import UserError
+from lab.history.store import RunFilter, RunStore
+from lab.materials import parse_material
+
+EXPERIMENT_STATUSES = ("ok", "failed", "unfit")
+CAMPAIGN_STATUSES = ("complete", "incomplete", "failed")
+EXPORTS = (".csv", ".parquet")
+
+
+def parse_time(text: str | None, option: str, *, end: bool = False) -> float | None:
+    """An ISO date or date-time (UTC unless it says otherwise) as epoch seconds. A bare date means the start
+    of that day, or with `end` the start of the next (so `--until 2026-11-30` includes the 30th)."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+                        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+@dataclass(frozen=True)
+class Query:
+    """What `sdlab history` lists: campaigns, or experiments (of one campaign, or of all that match)."""
+
+    where: RunFilter
+    experiments: bool = False
+    status: str | None = None
+
+    def __post_init__(self) -> None:
+        allowed = EXPERIMENT_STATUSES if self.experiments else CAMPAIGN_STATUSES
+        if self.status is not None and self.status not in allowed:
+            kind = "experiment" if self.experiments else "campaign"
+            raise UserError(f"--status: unknown {kind} status {self.status!r}; choose one of: {', '.join(allowed)}"
+                            + ("" if self.experiments else " (or list experiments: --experiments)"))
+
+
+def query(campaign: str | None = None, *, station: str | None = None, material: str | None = None,
+          since: str | None = None, until: str | None = None, status: str | None = None,
+          experiments: bool = False) -> Query:
+    """A validated query from command-line values (UserError naming the bad one); materials are matched by
+    their canonical name (`mos2` finds MoS2)."""
+    if material is not None:
+        try:
+            material = parse_material(material).name
+        except ValueError as exc:
+            raise UserError(f"--material: {exc}") from None
+    where = RunFilter(campaign=campaign, station=station, material=material,
+                      since=parse_time(since, "--since"), until=parse_time(until, "--until", end=True))
+    if where.since is not None and where.until is not None and where.since >= where.until:
+        raise UserError(f"--since {since} is not before --until {until}")
+    return Query(where, experiments=experiments or campaign is not None, status=status)
+
+
+def campaign_status(summary: dict[str, Any], budget: int | None) -> str:
+    """failed (a run stopped on an error), complete (budget reached, or with no known budget nothing left open)
+    or incomplete (running, interrupted or stopped before its budget)."""
+    if summary["failed_runs"]:
+        return "failed"
+    if budget is not None:
+        return "complete" if summary["experiments"] >= budget else "incomplete"
+    return "incomplete" if summary["open_runs"] or not summary["experiments"] else "complete"
+
+
+def _budget(campaign: str) -> int | None:
+    from lab.history.records import load_record
+
+    try:
+        return load_record(campaign).campaign.experiments
+    except UserError:
+        return None
+
+
+def rows(store: RunStore, request: Query) -> list[dict[str, Any]]:
+    """The rows `request` asks for: experiments with their parameters as columns, or campaign summaries."""
+    if request.experiments:
+        found = [{"index": row.pop("index"), **row.pop("params"), **row}
+                 for row in store.experiments(where=request.where)]
+    else:
+        found = [{**summary, "status": campaign_status(summary, _budget(summary["campaign"]))}
+                 for summary in store.campaigns(request.where)]
+    return [row for row in found if request.status in (None, row["status"])]
+
+
+def check_export(path: Path) -> Path:
+    """`path` if rows can be exported there (a .csv or .parquet file in an existing folder), else UserError."""
+    if path.suffix not in EXPORTS:
+        raise UserError(f"--output {path}: the file name must end in {' or '.join(EXPORTS)}")
+    if not path.parent.is_dir():
+        raise UserError(f"--output {path}: folder {path.parent} does not exist")
+    return path
+
+
+def export(table: list[dict[str, Any]], path: Path) -> None:
+    """Write rows to a .csv or .parquet file (pandas)."""
+    frame = pd.DataFrame(table)
+    if check_export(path).suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)

@@ -1,0 +1,76 @@
+"""`sdlab safety status|stop|clear|log`: what an operator sees and does; what the audit log keeps (and not)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lab.cli.safety import safety_app
+from lab.safety.audit import AuditLog, read_audit
+from lab.safety.latch import Latch
+
+STATION = "sim-graphene-1"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
+    return tmp_path
+
+
+def safety(*args: str) -> str:
+    result = CliRunner().invoke(safety_app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_operator_stops_inspects_and_clears_a_station() -> None:
+    assert safety("status").strip() == "no station is latched"
+    assert "latched; the process driving it (if any) goes to the safe state" in safety(
+        "stop", "--station", STATION, "--operator", "ann", "--reason", "smell of gas")
+    status = safety("status", "--station", STATION)
+    assert f"{STATION}: LATCHED since" in status and "operator stop by ann: smell of gas" in status
+    assert "safe state not driven by any process yet" in status
+    assert "already latched" in safety("stop", "--station", STATION, "--operator", "bob", "--reason", "again")
+    cleared = safety("clear", "--station", STATION, "--operator", "ann", "--reason", "leak fixed, tube checked")
+    assert f"{STATION}: cleared (was latched since" in cleared
+    assert safety("status", "--station", STATION).strip() == f"{STATION}: not latched"
+    log = safety("log", "--refused").splitlines()
+    assert [line.split()[2] for line in log] == ["trip", "clear"]
+    assert "cleared by ann: leak fixed, tube checked" in log[1]
+
+
+@pytest.mark.parametrize("args", [["clear", "--station", STATION, "--operator", "ann", "--reason", "x"],
+                                  ["clear", "--station", STATION, "--operator", " ", "--reason", "x"],
+                                  ["stop", "--station", "../etc", "--operator", "ann", "--reason", "x"]])
+def test_operator_mistakes_are_one_line_errors(args: list[str]) -> None:
+    from lab.errors import UserError
+
+    result = CliRunner().invoke(safety_app, args)
+    assert isinstance(result.exception, UserError) and "\n" not in str(result.exception)
+
+
+def test_the_log_shows_every_command_with_its_source_and_decision() -> None:
+    audit = AuditLog(STATION, source={"campaign": "c"})
+    audit.track("start", {"plan_name": "cvd_growth", "uid": "u1", "campaign": "c", "experiment_id": "c/2"})
+    audit.record("allow", device="mfc:H2", method="write_setpoint", args=(20.0,), clock_s=5.0)
+    audit.record("refuse", device="furnace", method="write_setpoint", args=(1200.0,), reason="above the Cu cap")
+    lines = safety("log", "--station", STATION).splitlines()
+    assert "allow" in lines[0] and "c/2" in lines[0] and "mfc:H2.write_setpoint(20.0)" in lines[0]
+    assert "refuse" in lines[1] and "— above the Cu cap" in lines[1]
+    (stored,) = [json.loads(line) for line in safety("log", "--json", "--last", "1").splitlines()]
+    assert stored["decision"] == "refuse" and stored["args"] == [1200.0]
+
+
+def test_no_secret_from_run_metadata_reaches_the_audit_log() -> None:
+    audit = AuditLog(STATION)
+    audit.track("start", {"plan_name": "cvd_growth", "uid": "u1", "experiment_id": "c/0",
+                          "tiled_api_key": "s3cr3t", "password": "hunter2"})
+    audit.record("allow", device="furnace", method="write_ramp_rate", args=(10.0,))
+    Latch(STATION, audit).trip("operator stop", source="operator")
+    text = (audit.path).read_text()
+    assert "s3cr3t" not in text and "hunter2" not in text
+    assert next(read_audit())["source"] == {"plan": "cvd_growth", "run": "u1", "experiment_id": "c/0"}

@@ -1,0 +1,117 @@
+"""Helper processes end with the process that started them: the catalog's tiled server (a child process) and
+Prefect's temporary server (`lab.reaper`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+OWNER = """
+import os, sys
+from pathlib import Path
+from lab.history.store import RunStore
+store = RunStore(Path(sys.argv[1]))
+store.client.create_container(key="kept")
+print(store._server._process.pid, flush=True)  # once the container is written
+sys.stdin.readline()
+"""
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """State letter and parent pid of a process (Linux /proc), None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def _gone(pid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        stat = _stat(pid)
+        if stat is None or stat[0] == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_server_child_exits_when_its_owner_is_killed_and_what_was_written_stays(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(catalog)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert owner.stdout is not None
+    server_pid = int(owner.stdout.readline())
+    assert _stat(server_pid) is not None and _stat(server_pid)[1] == owner.pid
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    assert _gone(server_pid, within_s=10)
+
+    from lab.history.store import RunStore
+
+    with RunStore(catalog) as store:  # the next process serves the same catalog
+        assert "kept" in list(store.client)
+
+
+def test_the_server_child_exits_when_its_owner_dies_before_reading_the_address(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-m", "lab.history.catalog_server", str(tmp_path / "catalog")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    child.stdout.close()  # the announcement cannot be written: the owner is gone
+    try:
+        assert child.wait(timeout=120) == 1
+    finally:
+        child.kill()
+
+
+def _kill_owner(script: str, env: dict[str, str] | None = None) -> int:
+    """Run `script` (it prints a helper's pid once set up), SIGKILL it, and return the helper's pid."""
+    owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, text=True,
+                             env=env)
+    assert owner.stdout is not None
+    pid = int(owner.stdout.readline())
+    assert _stat(pid) is not None
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    return pid
+
+
+def _assert_gone(pid: int, within_s: float) -> None:
+    gone = _gone(pid, within_s)
+    if not gone:
+        os.kill(pid, signal.SIGKILL)
+    assert gone, "the helper outlived the process that started it"
+
+
+def test_a_reaped_helper_is_terminated_when_its_owner_is_killed() -> None:
+    pid = _kill_owner("""
+        import subprocess, time
+        from lab.reaper import reap_with_this_process
+        helper = subprocess.Popen(["sleep", "300"], start_new_session=True)
+        reap_with_this_process(helper.pid)
+        print(helper.pid, flush=True)
+        time.sleep(300)
+    """)
+    _assert_gone(pid, within_s=30)
+
+
+@pytest.mark.e2e
+def test_prefects_temporary_server_stops_when_the_campaign_process_is_killed(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {"PREFECT_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    pid = _kill_owner("""
+        import time
+        from prefect.server.api.server import SubprocessASGIServer
+        from lab.campaign.flows import start_prefect
+        start_prefect().join()
+        print(SubprocessASGIServer().server_process.pid, flush=True)
+        time.sleep(300)
+    """, env=env)
+    _assert_gone(pid, within_s=60)
