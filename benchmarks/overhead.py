@@ -2,20 +2,20 @@
 bare Python loop over the same simulated station and planner.
 
 * **lab**: `open_session` + the `campaign` flow, as `sdlab simulate` runs it (ephemeral Prefect, the
-  embedded tiled catalog, Bluesky plans driving the simulated station on its accelerated clock), in a
+  embedded tiled catalog, Bluesky plans driving the simulated station on virtual time), in a
   throw-away `$SDLAB_HOME`. Timed per stage by wrapping the session's methods (growth plan, characterization
   plan, analysis, learning, spectra figure, planner asks) and `lab.campaign.flows.publish`; the rest of the flow's
-  time is Prefect's. A growth plan lasts its recipe's simulated duration divided by the clock's speed-up
-  (the RunEngine and tiled work during it overlaps that wait).
+  time is Prefect's. On virtual time a growth costs only the work of simulating it (with `--speedup X`, on a
+  wall clock X times faster than real time, it lasts its recipe's duration / X and the work overlaps that wait).
 * **bare**: the same planner (same name, space, objective, seed) in a plain Python loop over the same simulated
-  station: a fresh twin on a clock of the same speed-up, its sim drivers called directly in the recipe's order
+  station: a fresh twin on the same kind of clock, its sim drivers called directly in the recipe's order
   (pump down, leak check, purge, heat, anneal, grow, cool — no ophyd, RunEngine, interlock, Prefect or
   tiled), the same spectra taken at the same spots, fitted with the same analysis. Both follow the same
   simulated time course, so the ratio is what the orchestration adds.
 * **shortcut** (for reference): the planner over the hidden-truth world's constant-conditions shortcut
   (`simulators.graphene.grow`: no heating, cooling or clock; `benchmarks.planners.measure`).
 
-    python -m benchmarks.overhead [--experiments 100] [--speedup 3600] [--seed 0] [--planner skopt]
+    python -m benchmarks.overhead [--experiments 100] [--speedup X] [--seed 0] [--planner skopt]
 
 Prints the wall times, their stages and the ratio lab / bare; writes benchmarks/results/overhead.json.
 """
@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from simulators.clock import DEFAULT_SPEEDUP
 
 RESULTS = Path(__file__).parent / "results" / "overhead.json"
 REPORT_STAGES = ("spectra figure", "table and best-so-far artifacts")  # the report task, while the next one grows
@@ -57,13 +55,13 @@ class Stopwatch:
         return timed
 
 
-def lab_campaign(experiments: int, seed: int, planner: str, speedup: float, spots: int) -> dict[str, Any]:
+def lab_campaign(experiments: int, seed: int, planner: str, speedup: float | None, spots: int) -> dict[str, Any]:
     """The campaign through Prefect, RunEngine and tiled; wall times of its parts."""
     home = Path(tempfile.mkdtemp(prefix="sdlab-overhead-"))
     os.environ.update(SDLAB_HOME=str(home), PREFECT_HOME=str(home / "prefect"), PREFECT_LOGGING_LEVEL="WARNING",
                       PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
                       PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
-    from lab import flows
+    from lab.campaign import flows
     from lab.campaign.session import open_session
     from lab.history.store import RunStore
     from lab.settings import campaign_config, load_station
@@ -145,7 +143,7 @@ def scripted_growth(drivers: dict[str, Any], clock: Any, recipe: Any, inert: str
     _wait_until(clock, lambda: furnace.read_pv() <= recipe.cool_below_c, "cool-down")
 
 
-def bare_loop(experiments: int, seed: int, planner: str, speedup: float, spots: int) -> dict[str, Any]:
+def bare_loop(experiments: int, seed: int, planner: str, speedup: float | None, spots: int) -> dict[str, Any]:
     """The same planner, station twin, spectra and analysis in a plain loop."""
     from lab.analysis import graphene_outcome
     from lab.campaign.drivers import sim_drivers, station_twin
@@ -162,7 +160,7 @@ def bare_loop(experiments: int, seed: int, planner: str, speedup: float, spots: 
     drivers = sim_drivers(config, twin)
     spectrometer, stage = drivers["spectrometer"], drivers["stage"]
     watch = Stopwatch()
-    grow = watch.wrap("growth (clock-paced)", scripted_growth)
+    grow = watch.wrap("growth", scripted_growth)
 
     def measure() -> tuple[list[np.ndarray], list[np.ndarray]]:
         spectrometer.integration_time_micros(round(settings.exposure_s * 1e6))
@@ -215,8 +213,9 @@ def main() -> None:
     parser.add_argument("--experiments", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--planner", default="skopt")
-    parser.add_argument("--speedup", type=float, default=DEFAULT_SPEEDUP,
-                        help="clock speed-up of both runs (default: that of `sdlab simulate`)")
+    parser.add_argument("--speedup", type=float, default=None,
+                        help="run both on a wall clock this many times faster than real time (default: virtual "
+                             "time, as `sdlab simulate`)")
     parser.add_argument("--spots", type=int, default=16)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()

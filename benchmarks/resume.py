@@ -78,7 +78,7 @@ def kill_and_resume(kills: int, experiments: int, seed: int, home: Path, *, max_
     rng = random.Random(seed)
     env = _environment(home)
     start = _sdlab("simulate", "--campaign-id", CAMPAIGN, "--experiments", str(experiments), "--seed", str(seed),
-                   "--planner", "random", "--spots", "2", "--speedup", "6000")
+                   "--planner", "random", "--spots", "2")
     killed = latched = 0
     started = time.perf_counter()
     rounds = 0

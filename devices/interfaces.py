@@ -6,14 +6,15 @@ instrument and a simulated one to the physics twin. Units: °C, sccm, Torr, seco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from threading import Thread
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 
 class Clock(Protocol):
-    """The station's time base (wall time on hardware, accelerated time in simulation)."""
+    """The station's time base (wall time on hardware, virtual or accelerated time in simulation)."""
 
     def time(self) -> float:
         """Seconds since an arbitrary origin on this clock."""
@@ -23,6 +24,12 @@ class Clock(Protocol):
 
     def wall_seconds(self, seconds: float) -> float:
         """Wall-clock seconds that `seconds` of this clock's time take."""
+
+    def worker(self, target: Callable[[], None], name: str) -> Thread:
+        """Run `target` in a daemon thread that takes part in this clock's time (a device's settle watcher)."""
+
+    def bind(self, engine: Any) -> None:
+        """Make a bluesky RunEngine's `sleep` messages wait in this clock's seconds (and take part in its time)."""
 
 
 @runtime_checkable

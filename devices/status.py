@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -52,7 +51,7 @@ def settle_status(device: Device, read: Callable[[], float], target: float, tole
                 since = None
             clock.sleep(poll_s)
 
-    threading.Thread(target=watch, name=f"settle-{device.name}", daemon=True).start()
+    clock.worker(watch, f"settle-{device.name}")
     return status
 
 

@@ -36,7 +36,9 @@ class CampaignConfig(BaseModel):
     world: int | None = Field(None, ge=0, lt=2**32)
     spots: int = Field(16, ge=1, le=400)
     exposure_s: float = Field(1.0, gt=0, le=60)
-    speedup: float = Field(3600.0, gt=0, le=1e6)
+    # Simulated stations: None runs on virtual time (a seed fixes the campaign; as fast as the processor allows),
+    # a number on a wall clock accelerated that many times (rehearsals, emulators serving real clients).
+    speedup: float | None = Field(None, gt=0, le=1e6)
     recipe: dict[str, float | str] = {}
     # Run campaigns (`sdlab run`): the operator's approved box, parameter → [low, high] (lab.campaign.approval).
     # The flow pauses for approval before the campaign's first heating and for proposals outside it; None never pauses.

@@ -7,6 +7,7 @@ the hidden truth of the film; drivers (simulators/drivers.py) see it only throug
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -70,13 +71,21 @@ class Twin:
 
     # ---- time integration -------------------------------------------------------------------------
     def advance(self) -> float:
-        """Integrate the world up to the clock's present; returns the present (simulated s).
+        """Integrate the world up to the last whole step (MAX_STEP_S) of the clock's present, where readings see
+        it; returns the time integrated to. Commands integrate to the present itself (`_advance_to_now`).
 
-        A backlog of more than CATCH_UP_S is integrated with the clock paused (where it can pause), so the
-        twin catches up with a clock it fell behind (e.g. on a loaded host) instead of falling further behind.
+        So what a reading sees, and the steps the world is integrated in, never depend on when within a step
+        anything was read: only commands, at the times they are given, split a step. A backlog of more than
+        CATCH_UP_S is integrated with the clock paused (where it can pause), so the twin catches up with a clock
+        it fell behind (e.g. on a loaded host) instead of falling further behind.
         """
+        return self._advance_to(math.floor(self.clock.time() / MAX_STEP_S) * MAX_STEP_S)
+
+    def _advance_to_now(self) -> float:
+        return self._advance_to(self.clock.time())
+
+    def _advance_to(self, target: float) -> float:
         with self._lock:
-            target = self.clock.time()
             pause = getattr(self.clock, "paused", None)
             if pause is None or target - self._now <= CATCH_UP_S:
                 self._integrate(target)
@@ -86,11 +95,12 @@ class Twin:
             return self._now
 
     def _integrate(self, target: float) -> None:
+        """Steps end at whole multiples of MAX_STEP_S, at logger samples and at `target`."""
         while self._now < target:
             stop = target if self._log_period_s is None else min(target, self._log_next)
-            dt = min(MAX_STEP_S, stop - self._now)
-            self._step(dt)
-            self._now += dt
+            end = min(stop, (math.floor(self._now / MAX_STEP_S) + 1) * MAX_STEP_S)
+            self._step(end - self._now)
+            self._now = end
             if self._log_period_s is not None and self._now >= self._log_next:
                 self._log.append((self._log_next, self._measure()))
                 self._log_next += self._log_period_s
@@ -118,8 +128,13 @@ class Twin:
                          substrate=self.substrate or self.world.substrates[0], precursors_mg=dict(self.precursors_mg))
 
     # ---- noisy instrument readings ------------------------------------------------------------------
-    def _gauss(self, sigma: float) -> float:
-        return float(self._rng.normal(0.0, sigma))
+    def _gauss(self, sigma: float, quantity: str) -> float:
+        """Gaussian noise of one reading, fixed by the seed, the quantity and the instant integrated to: the same
+        whichever thread reads first, however often anything was read before."""
+        digest = hashlib.blake2b(f"{self.seed}:{quantity}:{self._now!r}".encode(), digest_size=16).digest()
+        u1 = (int.from_bytes(digest[:8], "little") + 1) / 2.0**64  # (0, 1]
+        u2 = int.from_bytes(digest[8:], "little") / 2.0**64
+        return sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
     def read(self, quantity: str) -> float:
         """A noisy reading: 'temperature' (growth zone), 'temperature:<zone>', 'pressure', 'flow:<gas>',
@@ -131,14 +146,14 @@ class Twin:
     def _read(self, quantity: str) -> float:
         if quantity == "temperature" or quantity.startswith("temperature:"):
             zone = quantity.partition(":")[2] or GROWTH_ZONE
-            return self.zones[zone].tube_c + self._gauss(self.noise.thermocouple_c)
+            return self.zones[zone].tube_c + self._gauss(self.noise.thermocouple_c, quantity)
         if quantity == "pressure":
-            return self.pressure_torr * (1.0 + self._gauss(self.noise.pressure_fraction))
+            return self.pressure_torr * (1.0 + self._gauss(self.noise.pressure_fraction, quantity))
         if quantity == "coverage":
-            return min(1.0, max(0.0, self.world.coverage(self.sample) + self._gauss(self.noise.coverage)))
+            return min(1.0, max(0.0, self.world.coverage(self.sample) + self._gauss(self.noise.coverage, quantity)))
         if quantity.startswith("flow:"):
             flow = self.flows[quantity.removeprefix("flow:")]
-            return max(0.0, flow + self._gauss(self.noise.flow_fraction * max(flow, 1.0)))
+            return max(0.0, flow + self._gauss(self.noise.flow_fraction * max(flow, 1.0), quantity))
         raise KeyError(f"the twin has no quantity {quantity!r}")
 
     def _measure(self) -> dict[str, float]:
@@ -161,28 +176,28 @@ class Twin:
     def update(self, zone: str = GROWTH_ZONE, **changes: object) -> None:
         """Integrate to now, then apply furnace-controller changes (FurnaceState fields) to one zone."""
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self.zones[zone] = replace(self.zones[zone], **changes)
 
     def set_flow(self, gas: str, sccm: float) -> None:
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self.flow_setpoints[gas] = sccm
 
     def set_valve(self, name: str, is_open: bool) -> None:
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self.valves[name] = is_open
 
     def set_pressure_setpoint(self, torr: float | None) -> None:
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self.pressure_setpoint_torr = torr
 
     def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None:
         """A fresh, bare substrate (and fresh precursor boats, mg per source) goes into the tube."""
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self.substrate = substrate
             self.precursors_mg = dict(precursors_mg or {})
             self.samples_loaded += 1
@@ -217,14 +232,14 @@ class Twin:
     # ---- data logging ------------------------------------------------------------------------------
     def start_log(self, period_s: float) -> None:
         with self._lock:
-            now = self.advance()
+            now = self._advance_to_now()
             self._log_period_s = period_s
             self._log_next = math.ceil(now / period_s) * period_s
             self._log = []
 
     def stop_log(self) -> None:
         with self._lock:
-            self.advance()
+            self._advance_to_now()
             self._log_period_s = None
 
     def drain_log(self) -> list[tuple[float, dict[str, float]]]:

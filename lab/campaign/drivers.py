@@ -19,7 +19,7 @@ from devices.drivers import (
 from devices.interfaces import Clock
 from lab.errors import UserError
 from lab.safety.safeguards import Safeguards
-from simulators.clock import SimClock
+from simulators.clock import SimClock, VirtualClock
 from simulators.drivers import (
     SimAnalyzer,
     SimDataLogger,
@@ -36,10 +36,13 @@ from simulators.twin import Twin
 from simulators.worlds import WORLDS
 
 
-def station_twin(config: StationConfig, seed: int = 0, speedup: float = 1.0, world: int | None = None) -> Twin:
+def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1.0, world: int | None = None
+                 ) -> Twin:
     """The physics twin of a station: the hidden truth of simulated world `world` (default: `seed`), its gas
-    lines, an accelerated clock; `seed` fixes the run-to-run scatter and the noise."""
-    return Twin(WORLDS[config.material].draw(seed if world is None else world), SimClock(speedup), seed=seed,
+    lines, and its clock: virtual time (`speedup` None) or a wall clock accelerated `speedup` times; `seed`
+    fixes the run-to-run scatter and the noise."""
+    clock = VirtualClock() if speedup is None else SimClock(speedup)
+    return Twin(WORLDS[config.material].draw(seed if world is None else world), clock, seed=seed,
                 gases=[line.gas for line in config.gas_lines])
 
 

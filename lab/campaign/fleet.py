@@ -51,7 +51,7 @@ def run_campaign(config: CampaignConfig, station: StationConfig, transport: str 
 @flow(name="station-campaign")
 def station_campaign(campaign_id: str, station: str | None = None, material: str = "graphene",
                      planner: str = DEFAULT_PLANNER, experiments: int = 12, batch: int = 1, seed: int = 0,
-                     speedup: float = 3600.0, approved: dict[str, list[float]] | None = None) -> dict[str, Any]:
+                     speedup: float | None = None, approved: dict[str, list[float]] | None = None) -> dict[str, Any]:
     """A campaign on the station configured at `station` (a YAML path where the worker runs; default: the
     built-in simulated station). What a deployment runs on a station's work pool.
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import bluesky.plan_stubs as bps
 import bluesky.preprocessors as bpp
+from bluesky import RunEngine
 from bluesky.utils import Msg, short_uid
 from ophyd import Signal
 
@@ -26,6 +27,8 @@ Plan = Generator[Msg, Any, Any]
 PUMP_DOWN_TIMEOUT_S = 600.0
 COOL_TIMEOUT_S = 6 * 3600.0
 FILL_TIMEOUT_S = 3600.0
+PUMP_HOLD_S = 30.0  # the leak check pumps at base pressure this long before it isolates the tube (residual gas
+#                     in the lines dies out; an isolated tube would otherwise count it as a leak)
 ATMOSPHERIC_TORR = 700.0  # at or above: an atmospheric-pressure process (pump line closed, tube vents)
 FILLED = 0.97  # share of the process pressure at which the tube counts as filled
 
@@ -72,8 +75,16 @@ def _enter(station: Station, step: Signal, name: str) -> Plan:
     yield from _read(station, step)
 
 
+def run_engine(station: Station) -> RunEngine:
+    """A RunEngine that runs plans in the station's time (`Clock.bind`): their sleeps are clock seconds."""
+    engine = RunEngine(context_managers=[])
+    station.clock.bind(engine)
+    return engine
+
+
 def _sleep(station: Station, seconds: float) -> Plan:
-    yield Msg("sleep", None, station.clock.wall_seconds(seconds))
+    """Wait `seconds` of the station clock (the RunEngine is bound to it: `Clock.bind`)."""
+    yield Msg("sleep", None, seconds)
 
 
 def _tick(station: Station, step: Signal, seconds: float) -> Plan:
@@ -153,6 +164,7 @@ def _leak_check(station: Station, step: Signal, recipe: Recipe) -> Plan:
     yield from _enter(station, step, "leak_check")
     yield from _set_flows(station, {})
     yield from _pump_down(station, step, recipe.base_pressure_torr, period_s=5.0)
+    yield from _hold(station, step, PUMP_HOLD_S, recipe.reading_period_s)
     yield from _mv(station.valves[PUMP_LINE], False)
     start_p, start_t = station.gauge.pressure.get(), clock.time()
     yield from _hold(station, step, recipe.leak_check_s, recipe.reading_period_s)

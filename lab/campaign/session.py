@@ -21,7 +21,7 @@ from lab.analysis.outcome import graphene_outcome, tmd_outcome
 from lab.analysis.pl import HC_EV_NM
 from lab.analysis.spectrum import raman_shift
 from lab.campaign.drivers import DriverSet, build_drivers, station_twin
-from lab.campaign.plans import characterize, cvd_growth, safe_state, spot_grid
+from lab.campaign.plans import characterize, cvd_growth, run_engine, safe_state, spot_grid
 from lab.campaign.plots import Panel, Renderer, progress_panels
 from lab.errors import UserError
 from lab.history.records import CampaignRecord, open_record
@@ -367,7 +367,7 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
         if emulation is not None:
             emulation.stop()
         raise
-    engine = RunEngine(context_managers=[])
+    engine = run_engine(station)
     engine.subscribe(store.writer())
     drivers.safeguards.attach(engine)  # type: ignore[union-attr]
     session = LabSession(campaign, station_config, store, station, engine, planner, defaults, drivers=drivers,

@@ -46,7 +46,10 @@ def simulate(
     experiments: Annotated[int, typer.Option(help="Number of experiments.")] = 12,
     batch: Annotated[int, typer.Option(help="Experiments proposed per planner ask.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and the planner.")] = 0,
-    speedup: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 3600.0,
+    speedup: Annotated[float | None, typer.Option(min=1e-3, max=1e6, help="Run on a wall clock this many times "
+                                                   "faster than real time (default: virtual time, as fast as the "
+                                                   "processor allows, the same campaign for a seed at any load).")
+                       ] = None,
     spots: Annotated[int, typer.Option(help="Raman spots per sample.")] = 16,
     campaign_id: Annotated[str | None, typer.Option("--campaign-id", help="Campaign id (default: generated).")] = None,
     transport: Annotated[Transport, typer.Option(help="sim: drivers call the twin; serial: protocol emulators on "
@@ -223,7 +226,8 @@ def fleet(
     planner: Annotated[str, typer.Option(help="Planner name (see planners.PLANNERS).")] = DEFAULT_PLANNER,
     experiments: Annotated[int, typer.Option(help="Experiments per campaign.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the first campaign; campaign i uses seed + i.")] = 0,
-    speedup: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 3600.0,
+    speedup: Annotated[float | None, typer.Option(min=1e-3, max=1e6, help="Run on a wall clock this many times "
+                                                   "faster than real time (default: virtual time).")] = None,
     spots: Annotated[int, typer.Option(help="Raman spots per sample.")] = 16,
 ) -> None:
     """Run many simulated campaigns in parallel on a local Dask cluster (needs the extra sdlab[dask])."""

@@ -63,7 +63,7 @@ class LabCampaign:
 
     experiments: int = 8
     spots: int = 9
-    speedup: float = 6000.0
+    speedup: float | None = None  # virtual time
     target_ev: float | None = None
     world: int | None = None  # the simulated lab's world, shared by its campaigns (default: each campaign's seed)
 

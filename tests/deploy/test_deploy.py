@@ -53,7 +53,7 @@ def test_each_station_pool_runs_one_flow_at_a_time() -> None:
 
 
 def test_a_discover_deployment_only_with_a_discover_flow() -> None:
-    has_flow = (ROOT / "lab" / "discovery.py").exists()
+    has_flow = (ROOT / "lab" / "design" / "flows.py").exists()
     assert any("discover" in d["entrypoint"] for d in _deployments()) == has_flow
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from devices.clock import bind_sleep, start_thread
 
 SPEEDUP = 36000.0  # one wall millisecond is 36 clock seconds
 
@@ -23,6 +27,12 @@ class FakeClock:
 
     def wall_seconds(self, seconds: float) -> float:
         return 0.0
+
+    def worker(self, target: Callable[[], None], name: str) -> threading.Thread:
+        return start_thread(target, name)
+
+    def bind(self, engine: Any) -> None:
+        bind_sleep(engine, self.wall_seconds)
 
 
 class Recorder:

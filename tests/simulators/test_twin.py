@@ -86,22 +86,46 @@ def test_starts_cold_closed_and_at_atmosphere(twin: Twin) -> None:
     assert twin.substrate is None and twin.samples_loaded == 0
 
 
-def test_advance_integrates_up_to_the_clock_in_steps_of_at_most_one_second(twin: Twin, clock: FakeClock,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readings_integrate_to_the_last_whole_step_and_commands_to_the_present(twin: Twin, clock: FakeClock,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     steps: list[float] = []
     real_step = twin._step
     monkeypatch.setattr(twin, "_step", lambda dt: (steps.append(dt), real_step(dt)))
     clock.now = 3.5
-    assert twin.advance() == pytest.approx(3.5)
-    assert steps == pytest.approx([1.0, 1.0, 1.0, 0.5])
+    assert twin.advance() == pytest.approx(3.0)  # what a reading sees: the world at the last whole step
+    assert steps == pytest.approx([1.0, 1.0, 1.0])
+    steps.clear()
+    twin.set_flow("Ar", 10.0)  # a command: the world is integrated to the present first
+    assert steps == pytest.approx([0.5])
     steps.clear()
     assert twin.advance() == pytest.approx(3.5)  # no time passed, nothing integrated
     assert steps == []
     clock.now = 250.25
     twin.advance()
     assert max(steps) <= MAX_STEP_S
-    assert sum(steps) == pytest.approx(250.25 - 3.5)
+    assert steps[0] == pytest.approx(0.5)  # steps end on whole multiples of MAX_STEP_S
+    assert sum(steps) == pytest.approx(250.0 - 3.5)
     assert len(steps) == 247
+
+
+def test_what_is_read_never_depends_on_when_else_it_was_read(clock: FakeClock) -> None:
+    """Two twins, one read at odd instants in between: the same readings at the same instants, bit for bit."""
+    def run(extra_reads: bool) -> list[float]:
+        clock.now = 0.0
+        twin = Twin(GrapheneWorld.draw(0), clock, seed=3)
+        twin.set_valve("Ar", True)
+        twin.set_flow("Ar", 50.0)
+        twin.update(target_c=900.0, ramp_c_per_min=20.0)
+        readings = []
+        for t in np.arange(0.0, 600.0, 7.3):
+            clock.now = float(t)
+            if extra_reads:
+                twin.read("temperature")
+            clock.now = float(t) + 3.7
+            readings += [twin.read("temperature"), twin.read("flow:Ar"), twin.read("pressure")]
+        return readings
+
+    assert run(extra_reads=False) == run(extra_reads=True)
 
 
 def test_advance_never_runs_backwards(twin: Twin, clock: FakeClock) -> None:
@@ -199,6 +223,11 @@ def test_spot_is_deterministic_per_position_and_sample(clock: FakeClock) -> None
 
 # ---- noisy readings ----------------------------------------------------------------------------------
 
+def reading_at(twin: Twin, quantity: str, t: float) -> float:
+    twin.clock.now = t  # type: ignore[attr-defined]
+    return twin.read(quantity)
+
+
 def test_readings_are_noisy_but_close_to_the_truth(twin: Twin) -> None:
     twin.set_valve("Ar", True)
     twin.set_flow("Ar", 200.0)
@@ -208,8 +237,8 @@ def test_readings_are_noisy_but_close_to_the_truth(twin: Twin) -> None:
     truth = {"temperature": twin.furnace.tube_c, "pressure": twin.pressure_torr, "flow:Ar": twin.flows["Ar"]}
     sigma = {"temperature": twin.noise.thermocouple_c, "pressure": twin.noise.pressure_fraction * truth["pressure"],
              "flow:Ar": twin.noise.flow_fraction * truth["flow:Ar"]}
-    for quantity, true_value in truth.items():
-        readings = np.array([twin.read(quantity) for _ in range(400)])
+    for n, (quantity, true_value) in enumerate(truth.items()):  # 400 s of steady state each
+        readings = np.array([reading_at(twin, quantity, 900.0 + 400 * n + k) for k in range(400)])
         assert np.ptp(readings) > 0, quantity  # noisy
         assert readings.mean() == pytest.approx(true_value, abs=4 * sigma[quantity] / 20), quantity
         assert readings.std() == pytest.approx(sigma[quantity], rel=0.25), quantity

@@ -114,7 +114,7 @@ def test_sdlab_run_refuses_bad_input_with_exit_2_and_one_line(campaign: str | No
 
 # --- the campaign flow in approval mode, on the simulated station ---------------------------------------------
 
-SETTINGS = dict(planner="random", spots=2, speedup=20000.0)
+SETTINGS = dict(planner="random", spots=2)
 
 
 @pytest.fixture(scope="module")

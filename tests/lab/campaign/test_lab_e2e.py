@@ -22,8 +22,7 @@ EXPERIMENTS = 3
 def finished_campaign(sdlab_home: Path, prefect_harness: None):
     from lab.campaign.flows import campaign
 
-    settings = campaign_config(campaign_id="e2e-graphene", experiments=EXPERIMENTS, batch=2, seed=3, spots=9,
-                               speedup=20000.0)
+    settings = campaign_config(campaign_id="e2e-graphene", experiments=EXPERIMENTS, batch=2, seed=3, spots=9)
     with RunStore() as store:
         session = open_session(settings, load_station(), store)
         summary = campaign(settings.campaign_id)

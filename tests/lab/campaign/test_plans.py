@@ -1,4 +1,4 @@
-"""Bluesky plans on the simulated station under a real RunEngine (accelerated clock)."""
+"""Bluesky plans on the simulated station under a real RunEngine, on virtual time."""
 
 from __future__ import annotations
 
@@ -9,22 +9,17 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bluesky import RunEngine
 
 from devices.station import Station, build_station
 from lab.campaign.drivers import sim_drivers
-from lab.campaign.plans import RecipeAbort, characterize, cvd_growth, safe_state, spot_grid
+from lab.campaign.plans import RecipeAbort, characterize, cvd_growth, run_engine, safe_state, spot_grid
 from lab.recipe import GrowthRecipe
 from lab.settings import load_station
-from simulators.clock import SimClock
+from simulators.clock import VirtualClock
 from simulators.gas import VacuumModel
 from simulators.twin import MAX_STEP_S, PUMP_VALVE, Twin
 from simulators.worlds import GrapheneWorld
 
-# The twin integrates ~20 µs of CPU per simulated second once a substrate is loaded, and the clock does not wait
-# for it: at 36000× a contended 2-core machine cannot keep up and simulated time runs away (growths of 10+ s).
-# 6000× keeps the physics under ~15 % of a core; with a short recipe (≈1.5 h simulated) a growth still takes ~1 s.
-SPEEDUP = 6000.0
 STEPS = ["load", "leak_check", "purge", "pump_down", "heat", "anneal", "grow", "cool", "done"]
 RECIPE = GrowthRecipe(temperature_c=1030.0, ch4_sccm=5.0, h2_sccm=20.0, pressure_torr=1.0, growth_min=5.0,
                       anneal_min=2.0, purge_min=1.0, ramp_c_per_min=25.0, reading_period_s=60.0)
@@ -33,7 +28,7 @@ MD = {"campaign": "plans-test", "experiment_index": 3}
 
 def make_station(leak_torr_l_per_s: float | None = None) -> tuple[Station, Twin]:
     config = load_station()
-    twin = Twin(GrapheneWorld.draw(0), SimClock(SPEEDUP), seed=0, gases=[line.gas for line in config.gas_lines])
+    twin = Twin(GrapheneWorld.draw(0), VirtualClock(), seed=0, gases=[line.gas for line in config.gas_lines])
     if leak_torr_l_per_s is not None:
         twin.vacuum = VacuumModel(leak_torr_l_per_s=leak_torr_l_per_s)
     return build_station(config, sim_drivers(config, twin), twin.clock), twin
@@ -81,35 +76,30 @@ class Documents:
 
 
 @pytest.fixture(scope="module")
-def engine() -> RunEngine:
-    return RunEngine(context_managers=[])
-
-
-@pytest.fixture(scope="module")
-def grown(engine: RunEngine) -> tuple[Station, Twin, Documents]:
+def grown() -> tuple[Station, Twin, Documents]:
     """One complete growth on a fresh simulated station."""
     station, twin = make_station()
     documents = Documents()
-    engine(cvd_growth(station, RECIPE, md=MD), documents)
+    run_engine(station)(cvd_growth(station, RECIPE, md=MD), documents)
     return station, twin, documents
 
 
 @pytest.fixture(scope="module")
-def leaky(engine: RunEngine) -> tuple[Station, Twin, Documents, RecipeAbort]:
+def leaky() -> tuple[Station, Twin, Documents, RecipeAbort]:
     """A growth on a tube that leaks 0.5 Torr·L/s: it pumps down, then fails the leak check."""
     station, twin = make_station(leak_torr_l_per_s=0.5)
     documents = Documents()
     with pytest.raises(RecipeAbort) as error:
-        engine(cvd_growth(station, RECIPE), documents)
+        run_engine(station)(cvd_growth(station, RECIPE), documents)
     return station, twin, documents, error.value
 
 
 @pytest.fixture(scope="module")
-def mapped(engine: RunEngine, grown) -> tuple[Documents, list[tuple[float, float]]]:
+def mapped(grown) -> tuple[Documents, list[tuple[float, float]]]:
     station, _, _ = grown
     spots = spot_grid(9, pitch_mm=0.5)
     documents = Documents()
-    engine(characterize(station, spots, exposure_s=0.5, md={"experiment_index": 3}), documents)
+    run_engine(station)(characterize(station, spots, exposure_s=0.5, md={"experiment_index": 3}), documents)
     return documents, spots
 
 
@@ -292,7 +282,7 @@ def test_the_furnace_was_never_heated_on_a_leaky_tube(leaky) -> None:
 
 # ---- safe state ---------------------------------------------------------------------------------------------
 
-def test_safe_state_from_a_hot_flowing_station(engine: RunEngine) -> None:
+def test_safe_state_from_a_hot_flowing_station() -> None:
     station, twin = make_station()
     twin.update(target_c=800.0, ramp_c_per_min=25.0)
     for gas, sccm in (("H2", 20.0), ("CH4", 5.0)):
@@ -300,7 +290,7 @@ def test_safe_state_from_a_hot_flowing_station(engine: RunEngine) -> None:
         twin.set_flow(gas, sccm)
     twin.set_pressure_setpoint(5.0)
     assert station.furnace.heater.get() is True
-    engine(safe_state(station))
+    run_engine(station)(safe_state(station))
     assert station.furnace.heater.get() is False
     for gas in ("H2", "CH4"):
         assert twin.flow_setpoints[gas] == 0.0 and twin.valves[gas] is False

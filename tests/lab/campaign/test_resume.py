@@ -14,7 +14,7 @@ from lab.history.store import GROWTH_PLAN, RunStore
 from lab.settings import campaign_config, load_station
 from planners import make_planner
 
-SETTINGS = dict(planner="random", seed=5, spots=2, speedup=6000.0)
+SETTINGS = dict(planner="random", seed=5, spots=2)
 
 
 def experiment(session: LabSession, index: int) -> None:

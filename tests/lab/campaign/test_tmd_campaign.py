@@ -29,9 +29,8 @@ def run_campaign(session, experiments: int) -> None:
                                        measurement, 0.0))
 
 
-def test_a_mos2_campaign_of_30_experiments_ends_with_a_monolayer_narrow_pl_sample(sdlab_home: Path) -> None:
-    settings = campaign_config(campaign_id="e2e-mos2-30", material="mos2", experiments=30, seed=1, spots=9,
-                               speedup=6000.0)
+def test_a_mos2_campaign_of_12_experiments_ends_with_a_monolayer_narrow_pl_sample(sdlab_home: Path) -> None:
+    settings = campaign_config(campaign_id="e2e-mos2-12", material="mos2", experiments=12, seed=1, spots=9)
     with RunStore() as store:
         session = open_session(settings, load_station(kind="tmd"), store)
         try:
@@ -45,7 +44,7 @@ def test_a_mos2_campaign_of_30_experiments_ends_with_a_monolayer_narrow_pl_sampl
         assert best.outcome["pl_fwhm_mev"] < NARROW_PL_MEV
         assert best.outcome["bandgap_ev"] == pytest.approx(1.88, abs=0.05)
         rows = store.experiments(settings.campaign_id)
-        assert len(rows) == 30 and all(600 <= row["params"]["growth_c"] <= 950 for row in rows)
+        assert len(rows) == 12 and all(600 <= row["params"]["growth_c"] <= 950 for row in rows)
 
 
 def test_an_alloy_campaign_through_prefect_records_raman_pl_and_spectra_artifacts(
@@ -55,7 +54,7 @@ def test_an_alloy_campaign_through_prefect_records_raman_pl_and_spectra_artifact
     from lab.campaign.flows import campaign
 
     settings = campaign_config(campaign_id="e2e-alloy", material="Mo0.5W0.5S2", target_ev=1.9, experiments=2,
-                               seed=1, spots=4, speedup=6000.0)
+                               seed=1, spots=4)
     with RunStore() as store:
         session = open_session(settings, load_station(kind="tmd"), store)
         try:
@@ -89,8 +88,7 @@ def test_an_alloy_campaign_through_prefect_records_raman_pl_and_spectra_artifact
 
 
 def test_the_crossed_raman_channel_is_stored_and_analysed_and_older_runs_still_analyse(sdlab_home: Path) -> None:
-    settings = campaign_config(campaign_id="e2e-crossed", material="mos2", experiments=1, seed=1, spots=4,
-                               speedup=6000.0)
+    settings = campaign_config(campaign_id="e2e-crossed", material="mos2", experiments=1, seed=1, spots=4)
     with RunStore() as store:
         session = open_session(settings, load_station(kind="tmd"), store)
         try:

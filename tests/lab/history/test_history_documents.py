@@ -21,7 +21,7 @@ def emitted_and_stored(sdlab_home: Path, prefect_harness: None):
     """The documents the RunEngine emitted during a one-experiment campaign, and the store that holds them."""
     from lab.campaign.flows import campaign
 
-    settings = campaign_config(campaign_id="e2e-documents", experiments=1, seed=5, spots=4, speedup=3600.0)
+    settings = campaign_config(campaign_id="e2e-documents", experiments=1, seed=5, spots=4)
     emitted: list[tuple[str, dict[str, Any]]] = []
     with RunStore() as store:
         session = open_session(settings, load_station(), store)

@@ -383,11 +383,10 @@ def planner_case(kind: str, params: dict[str, Any], tally: Tally) -> None:
 def growth_case(kind: str, params: dict[str, Any], tally: Tally, seed: int = 0) -> None:
     """A proposal that passed the check, grown on a guarded twin (in a private $SDLAB_HOME) under the oracle:
     the growth completes, the interlock refuses nothing and the oracle finds nothing unsafe."""
-    from bluesky import RunEngine
 
     from devices.station import build_station
     from lab.campaign.drivers import station_twin
-    from lab.campaign.plans import cvd_growth
+    from lab.campaign.plans import cvd_growth, run_engine
     from lab.safety.audit import AUDIT_FILE, read_audit, safety_dir
     from lab.safety.safeguards import Safeguards
 
@@ -396,15 +395,16 @@ def growth_case(kind: str, params: dict[str, Any], tally: Tally, seed: int = 0) 
         campaign = campaign_config(campaign_id="fuzz", material="graphene" if kind == "graphene" else "MoS2")
         _, defaults = campaign_plan(campaign, station)
         recipe = check(type(defaults).from_params(params, {**defaults.as_dict(), "purge_min": 1.0}), station)
-        twin = station_twin(station, seed, speedup=6000.0)
+        twin = station_twin(station, seed, speedup=None)
         oracle = Oracle(station, twin, safety_dir() / AUDIT_FILE, tally)
         safeguards = Safeguards.start(station, oracle.wrap(sim_drivers(station, twin)), twin.clock)
         try:
-            engine = RunEngine(context_managers=[])
+            guarded = build_station(station, safeguards.interlock.guarded(), twin.clock)
+            engine = run_engine(guarded)
             safeguards.attach(engine)
             stops: list[dict[str, Any]] = []
             engine.subscribe(lambda _name, doc: stops.append(doc), "stop")
-            engine(cvd_growth(build_station(station, safeguards.interlock.guarded(), twin.clock), recipe))
+            engine(cvd_growth(guarded, recipe))
         finally:
             safeguards.close()
         refused = [entry for entry in read_audit() if entry["decision"] in ("refuse", "trip")]

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bluesky import RunEngine
 
 from devices.config import PUMP_LINE
 from devices.station import build_station
 from lab.campaign.drivers import DriverSet, build_drivers, station_twin
-from lab.campaign.plans import cvd_growth
+from lab.campaign.plans import cvd_growth, run_engine
 from lab.recipe import GrowthRecipe
 from lab.safety.audit import read_audit
 from lab.safety.latch import LatchedError
@@ -65,7 +64,7 @@ def serial_rig(request: pytest.FixtureRequest) -> Iterator[SerialRig]:
 @pytest.mark.parametrize("serial_rig", [(6000.0, 0.01)], indirect=True)
 def test_a_growth_over_serial_lines_with_one_percent_faults_completes(serial_rig: SerialRig) -> None:
     station = build_station(CONFIG, serial_rig.guarded, serial_rig.twin.clock)
-    engine = RunEngine(context_managers=[])
+    engine = run_engine(station)
     serial_rig.safeguards.attach(engine)
     stops: list[dict] = []
     engine.subscribe(lambda _name, doc: stops.append(doc), "stop")
@@ -103,27 +102,27 @@ def test_a_gauge_that_stops_answering_on_its_line_latches_the_safe_state_within_
 
 CHILD = """
 import sys, time
-from bluesky import RunEngine
 from devices.station import build_station
 from lab.settings import load_station
 from lab.campaign.drivers import sim_drivers, station_twin
-from lab.campaign.plans import cvd_growth
+from lab.campaign.plans import cvd_growth, run_engine
 from lab.recipe import GrowthRecipe
 from lab.safety.safeguards import Safeguards
 
 config = load_station()
 twin = station_twin(config, 0, 60.0)
 safeguards = Safeguards.start(config, sim_drivers(config, twin), twin.clock, source={"campaign": "killed"})
-engine = RunEngine(context_managers=[])
+station = build_station(config, safeguards.interlock.guarded(), twin.clock)
+engine = run_engine(station)
 safeguards.attach(engine)
-engine(cvd_growth(build_station(config, safeguards.interlock.guarded(), twin.clock), GrowthRecipe(ar_sccm=5.0),
+engine(cvd_growth(station, GrowthRecipe(ar_sccm=5.0),
                   md={"campaign": "killed", "experiment_id": "killed/3"}))
 """
 
 
 @pytest.mark.e2e
 def test_a_process_killed_during_growth_ends_latched_in_the_safe_state_with_its_history_intact(home: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=Path(__file__).parents[2], env=os.environ.copy(),
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=Path(__file__).parents[3], env=os.environ.copy(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lease = Lease(CONFIG.name)
     try:

@@ -12,13 +12,12 @@ from typing import Any
 import bluesky.plan_stubs as bps
 import bluesky.preprocessors as bpp
 import pytest
-from bluesky import RunEngine
 from bluesky.utils import RunEngineInterrupted
 
 from devices.config import PUMP_LINE, StationConfig
 from devices.station import Station, build_station
 from lab.campaign.drivers import sim_drivers, station_twin
-from lab.campaign.plans import cvd_growth
+from lab.campaign.plans import cvd_growth, run_engine
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
 from lab.safety.audit import read_audit
 from lab.safety.rules import is_command
@@ -52,7 +51,7 @@ class Guarded:
         self.safeguards = Safeguards.start(self.config, self.raw, self.twin.clock, source={"campaign": "safety-plans"})
         self.safeguards.monitor.min_poll_wall_s = 0.02
         self.station: Station = build_station(self.config, self.safeguards.interlock.guarded(), self.twin.clock)
-        self.engine = RunEngine(context_managers=[])
+        self.engine = run_engine(self.station)
         self.safeguards.attach(self.engine)
         self.stops: list[dict] = []
         self.engine.subscribe(lambda name, doc: self.stops.append(doc), "stop")
@@ -135,8 +134,8 @@ def test_a_gauge_that_stops_answering_mid_growth_ends_in_the_latched_safe_state(
 def test_a_hung_orchestrator_trips_the_watchdog_during_growth() -> None:
     rig = Guarded(watchdog_s=600.0, watchdog_min_wall_s=0.3)
     try:
-        def hang() -> Any:  # the plan stalls for 1 s of wall time (6000 s of clock time) without a message
-            return bps.sleep(1.0)
+        def hang() -> Any:  # the plan stalls for 6000 s of clock time (1 s of wall time) without a message
+            return bps.sleep(6000.0)
 
         with pytest.raises(Exception, match="latched"):
             rig.grow(at_step(cvd_growth(rig.station, RECIPE, md=MD), "anneal", hang))
