@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml | $(PY)
 simulate: $(STAMP)
 	$(VENV)/bin/sdlab simulate $(ARGS)
 
+# The suite runs on every core (pytest-xdist), one module per worker at a time so that a module's fixtures (a
+# grown sample, a finished campaign) are built once; each worker has its own Prefect harness and $SDLAB_HOME.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto --dist loadscope $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.planners

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from devices_fakes import SPEEDUP, FakeClock
+from devices_fakes import FakeClock
 
-from simulators.clock import SimClock
+from simulators.clock import VirtualClock
 from simulators.twin import Twin
 from simulators.worlds import GrapheneWorld
 
@@ -18,11 +18,11 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
-def sim_clock() -> SimClock:
-    return SimClock(SPEEDUP)
+def sim_clock() -> VirtualClock:
+    return VirtualClock()
 
 
 @pytest.fixture
-def twin(sim_clock: SimClock) -> Iterator[Twin]:
-    """A fresh twin on an accelerated clock (three gas lines: Ar, H2, CH4)."""
+def twin(sim_clock: VirtualClock) -> Iterator[Twin]:
+    """A fresh twin on virtual time (three gas lines: Ar, H2, CH4)."""
     yield Twin(GrapheneWorld.draw(0), sim_clock, seed=11)

@@ -10,7 +10,6 @@ import numpy as np
 
 from devices.clock import bind_sleep, start_thread
 
-SPEEDUP = 36000.0  # one wall millisecond is 36 clock seconds
 
 
 class FakeClock:
@@ -33,6 +32,14 @@ class FakeClock:
 
     def bind(self, engine: Any) -> None:
         bind_sleep(engine, self.wall_seconds)
+
+
+def wait_in_clock(status: Any, clock: Any, limit_s: float = 86400.0) -> None:
+    """Wait for `status` in the clock's time (on virtual time, time moves while somebody waits on the clock)."""
+    end = clock.time() + limit_s
+    while not status.done and clock.time() < end:
+        clock.sleep(1.0)
+    status.wait(timeout=5)
 
 
 class Recorder:

@@ -6,11 +6,11 @@ import math
 import threading
 
 import pytest
-from devices_fakes import FakeClock, FakeTemperatureController
+from devices_fakes import FakeClock, FakeTemperatureController, wait_in_clock
 
 from devices.furnace import TubeFurnace
 from devices.limits import LimitError
-from simulators.clock import SimClock
+from simulators.clock import VirtualClock
 from simulators.drivers import SimTemperatureController
 from simulators.twin import Twin
 
@@ -93,7 +93,7 @@ def test_stop_holds_the_present_temperature_within_the_cap(pv: float, held: floa
 class Watched:
     """The simulated controller with every process-value reading logged against the clock."""
 
-    def __init__(self, twin: Twin, clock: SimClock) -> None:
+    def __init__(self, twin: Twin, clock: VirtualClock) -> None:
         self.driver = SimTemperatureController(twin)
         self.clock = clock
         self.readings: list[tuple[float, float]] = []
@@ -109,7 +109,7 @@ class Watched:
         self.driver.read_pv = read_pv
 
 
-def test_set_finishes_only_after_the_tube_held_tolerance_for_settle_s(twin: Twin, sim_clock: SimClock) -> None:
+def test_set_finishes_only_after_the_tube_held_tolerance_for_settle_s(twin: Twin, sim_clock: VirtualClock) -> None:
     watched = Watched(twin, sim_clock)
     furnace = furnace_on(watched.driver, sim_clock)
     furnace.ramp_rate.put(25.0)
@@ -117,7 +117,7 @@ def test_set_finishes_only_after_the_tube_held_tolerance_for_settle_s(twin: Twin
     start = sim_clock.time()
     status = furnace.set(600.0)
     status.add_callback(lambda _st: finished.append((sim_clock.time(), twin.furnace.tube_c)))
-    status.wait(timeout=10)
+    wait_in_clock(status, sim_clock)
     assert status.success
     done_at, tube_at_done = finished[0]
 
@@ -137,7 +137,7 @@ def test_set_finishes_only_after_the_tube_held_tolerance_for_settle_s(twin: Twin
     assert done_at - streak[0][0] >= 30.0
 
 
-def test_set_from_a_cold_furnace_turns_the_heater_on(twin: Twin, sim_clock: SimClock) -> None:
+def test_set_from_a_cold_furnace_turns_the_heater_on(twin: Twin, sim_clock: VirtualClock) -> None:
     driver = SimTemperatureController(twin)
     driver.write_heater(False)
     furnace = furnace_on(driver, sim_clock, settle_s=0.0, tolerance_c=5.0)
@@ -145,5 +145,5 @@ def test_set_from_a_cold_furnace_turns_the_heater_on(twin: Twin, sim_clock: SimC
     status = furnace.set(100.0)
     assert twin.furnace.manual is False
     assert twin.furnace.target_c == 100.0
-    status.wait(timeout=10)
+    wait_in_clock(status, sim_clock)
     assert abs(twin.furnace.tube_c - 100.0) < 6.0

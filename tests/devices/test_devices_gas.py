@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from devices_fakes import FakeClock, FakeFlowController, FakePressureController
+from devices_fakes import FakeClock, FakeFlowController, FakePressureController, wait_in_clock
 
 from devices.gas import GasValve, MassFlowController, PressureGauge, TubePressureController
 from devices.limits import LimitError
-from simulators.clock import SimClock
+from simulators.clock import VirtualClock
 from simulators.drivers import SimFlowController, SimPressureController, SimPressureGauge, SimValve
 from simulators.twin import PUMP_VALVE, Twin
 
@@ -41,11 +41,11 @@ def test_mfc_set_within_range_writes_and_settles(sccm: float, fake_clock: FakeCl
     assert fake_clock.now >= mfc.settle_s
 
 
-def test_mfc_settles_on_the_twin_only_once_the_line_is_open(twin: Twin, sim_clock: SimClock) -> None:
+def test_mfc_settles_on_the_twin_only_once_the_line_is_open(twin: Twin, sim_clock: VirtualClock) -> None:
     mfc = mfc_on(SimFlowController(twin, "H2"), sim_clock, gas="H2", full_scale=100.0)
     GasValve(SimValve(twin, "H2"), line="H2", name="valve_h2").set(True)
     status = mfc.set(40.0)
-    status.wait(timeout=5)
+    wait_in_clock(status, sim_clock)
     assert status.success
     assert twin.flows["H2"] == pytest.approx(40.0, abs=1.0)  # within 1 % of full scale
     assert mfc.setpoint.get() == 40.0
@@ -92,7 +92,7 @@ def test_pressure_setpoint_beyond_max_is_refused(torr: float, fake_clock: FakeCl
     assert driver.calls == []
 
 
-def test_pressure_setpoint_zero_opens_the_throttle_and_finishes_at_once(twin: Twin, sim_clock: SimClock) -> None:
+def test_pressure_setpoint_zero_opens_the_throttle_and_finishes_at_once(twin: Twin, sim_clock: VirtualClock) -> None:
     controller = TubePressureController(SimPressureController(twin), clock=sim_clock, max_torr=20.0)
     twin.set_pressure_setpoint(5.0)
     status = controller.set(0.0)
@@ -101,13 +101,13 @@ def test_pressure_setpoint_zero_opens_the_throttle_and_finishes_at_once(twin: Tw
     assert controller.setpoint.get() == 0.0
 
 
-def test_pressure_controller_regulates_the_tube(twin: Twin, sim_clock: SimClock) -> None:
+def test_pressure_controller_regulates_the_tube(twin: Twin, sim_clock: VirtualClock) -> None:
     for line in ("Ar", PUMP_VALVE):
         twin.set_valve(line, True)
     twin.set_flow("Ar", 100.0)
     controller = TubePressureController(SimPressureController(twin), clock=sim_clock, max_torr=20.0)
     status = controller.set(5.0)
-    status.wait(timeout=5)
+    wait_in_clock(status, sim_clock)
     assert status.success
     assert twin.pressure_torr == pytest.approx(5.0, rel=0.05)
     assert controller.setpoint.get() == 5.0

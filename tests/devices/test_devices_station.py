@@ -10,7 +10,7 @@ import yaml
 from devices.config import PUMP_LINE, StationConfig
 from devices.station import Station, build_station
 from lab.campaign.drivers import sim_drivers
-from simulators.clock import SimClock
+from simulators.clock import VirtualClock
 from simulators.twin import Twin
 from simulators.worlds import GrapheneWorld, TmdWorld
 
@@ -23,12 +23,12 @@ def config() -> StationConfig:
 
 @pytest.fixture
 def station(config: StationConfig) -> Station:
-    twin = Twin(GrapheneWorld.draw(0), SimClock(36000.0), gases=[line.gas for line in config.gas_lines])
+    twin = Twin(GrapheneWorld.draw(0), VirtualClock(), gases=[line.gas for line in config.gas_lines])
     return build_station(config, sim_drivers(config, twin), twin.clock)
 
 
 def test_sim_drivers_cover_every_driver_the_config_needs(config: StationConfig) -> None:
-    twin = Twin(GrapheneWorld.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), VirtualClock())
     assert set(sim_drivers(config, twin)) == set(config.driver_specs())
     assert set(config.driver_specs()) == {"furnace", "gauge", "pressure", "valve:pump", "spectrometer", "stage",
                                           "holder", "logger", "mfc:Ar", "valve:Ar", "mfc:H2", "valve:H2",
@@ -63,12 +63,12 @@ def test_process_readables_are_the_process_devices(station: Station) -> None:
 def test_pressure_controller_limit_is_the_tighter_of_controller_and_station(config: StationConfig) -> None:
     tight = config.model_copy(update={"pressure_controller": config.pressure_controller.model_copy(
         update={"max_torr": 5.0})})
-    twin = Twin(GrapheneWorld.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), VirtualClock())
     assert build_station(tight, sim_drivers(tight, twin), twin.clock).pressure.max_torr == 5.0
 
 
 def test_missing_drivers_are_named(config: StationConfig) -> None:
-    twin = Twin(GrapheneWorld.draw(0), SimClock())
+    twin = Twin(GrapheneWorld.draw(0), VirtualClock())
     drivers = sim_drivers(config, twin)
     del drivers["mfc:CH4"], drivers["logger"]
     with pytest.raises(ValueError, match="station sim-graphene-1: no driver for logger, mfc:CH4"):
@@ -79,7 +79,7 @@ def test_a_tmd_station_has_a_raman_analyzer_with_a_crossed_view_of_its_spectrome
     text = resources.files("lab.stations").joinpath("tmd-sim.yaml").read_text()
     config = StationConfig.model_validate(yaml.safe_load(text))
     assert "analyzer" in config.driver_specs()
-    twin = Twin(TmdWorld.draw(0), SimClock(36000.0), gases=[line.gas for line in config.gas_lines])
+    twin = Twin(TmdWorld.draw(0), VirtualClock(), gases=[line.gas for line in config.gas_lines])
     station = build_station(config, sim_drivers(config, twin), twin.clock)
     assert station.analyzer is not None and station.crossed_spectrometer is not None
     assert [s.name for s in station.spectrometers()] == ["spectrometer", "spectrometer_crossed", "pl_spectrometer"]

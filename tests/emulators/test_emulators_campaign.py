@@ -16,6 +16,8 @@ pytestmark = pytest.mark.e2e
 def _run(campaign_id: str, transport: str, fault_rate: float = 0.0):
     from lab.campaign.flows import campaign
 
+    # On a wall clock: on virtual time a serial line is polled once per simulated second, as a real one would be,
+    # and the emulators' replies take the wall time of a pty; this test is about the protocols, not the physics.
     settings = campaign_config(campaign_id=campaign_id, planner="random", experiments=2, seed=7, spots=4,
                                speedup=7200.0)
     with RunStore() as store:
