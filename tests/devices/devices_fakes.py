@@ -11,7 +11,6 @@ import numpy as np
 from devices.clock import bind_sleep, start_thread
 
 
-
 class FakeClock:
     """Deterministic station time: `sleep` advances it; no wall time passes."""
 
