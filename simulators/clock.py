@@ -122,12 +122,12 @@ class VirtualClock:
                 self._advance()
             try:
                 await done
-            except asyncio.CancelledError:  # a suspender bumped the engine out of its sleep: it runs again
+            except asyncio.CancelledError:  # a suspender bumped the engine out of its sleep
                 with self._cv:
                     if not wake_up.fired:
                         self._queue.remove(wake_up)
                         heapq.heapify(self._queue)
-                    self._running.add(me)
+                    self._resume(me)
                 raise
 
         def waiting_hook(statuses: Any) -> None:
@@ -142,8 +142,7 @@ class VirtualClock:
                     self._advance()
                 else:
                     self._waiting.pop(me, None)
-                    if me in self._engines:
-                        self._running.add(me)
+                    self._resume(me)
             if previous_waiting is not None:
                 previous_waiting(statuses)
 
@@ -156,7 +155,17 @@ class VirtualClock:
             if previous_state is not None:
                 previous_state(new, old)
 
+        resume_from_suspender = engine._command_registry["_resume_from_suspender"]  # bluesky has no public hook
+
+        async def resumed(msg: Any) -> Any:  # readings recovered: the engine runs again
+            with self._cv:
+                self._suspended.discard(engine)
+                for thread in [t for t, e in self._engines.items() if e is engine]:
+                    self._resume(thread)
+            return await resume_from_suspender(msg)
+
         engine.register_command("sleep", sleep)
+        engine.register_command("_resume_from_suspender", resumed)
         engine.waiting_hook = waiting_hook
         engine.state_hook = state_hook
 
@@ -166,6 +175,12 @@ class VirtualClock:
                        thread not in self._workers, callback)
         heapq.heappush(self._queue, wake)
         return wake
+
+    def _resume(self, thread: int) -> None:
+        """An engine's thread runs again (unless its engine is suspended: it then waits for readings to recover)."""
+        engine = self._engines.get(thread)
+        if engine is not None and engine not in self._suspended:
+            self._running.add(thread)
 
     def _end_run(self, engine: Any) -> None:
         """The engine's run is over: its thread no longer takes part (it waits for the next run)."""
@@ -207,13 +222,14 @@ class VirtualClock:
             if engine in self._suspended:
                 return
             self._suspended.add(engine)
+            for thread in [t for t, e in self._engines.items() if e is engine]:
+                self._running.discard(thread)
+            self._advance()
 
         def tick() -> None:
-            while engine in self._suspended and engine.state == "suspending":
+            while engine in self._suspended:
                 self.sleep(SUSPENDED_TICK_S)
                 time.sleep(SUSPENDED_TICK_WALL_S)
-            with self._cv:
-                self._suspended.discard(engine)
 
         start_thread(tick, "virtual-clock-suspended")
 

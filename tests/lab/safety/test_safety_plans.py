@@ -42,11 +42,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class Guarded:
     """A simulated station behind its safeguards, with a RunEngine attached."""
 
-    def __init__(self, kind: str = "graphene", **safety: Any) -> None:
+    def __init__(self, kind: str = "graphene", speedup: float | None = SPEEDUP, **safety: Any) -> None:
         base = load_station(kind=kind)
         self.config: StationConfig = base.model_copy(update={"safety": base.safety.model_copy(update=safety)})
         self.recipe = RECIPES[kind]
-        self.twin = station_twin(self.config, 0, SPEEDUP)
+        self.twin = station_twin(self.config, 0, speedup)
         self.raw: dict[str, Flaky] = wrap_all(sim_drivers(self.config, self.twin))
         self.safeguards = Safeguards.start(self.config, self.raw, self.twin.clock, source={"campaign": "safety-plans"})
         self.safeguards.monitor.min_poll_wall_s = 0.02
@@ -172,8 +172,9 @@ def leak(twin: Twin, torr_l_per_s: float) -> None:
     twin.vacuum = replace(twin.vacuum, leak_torr_l_per_s=torr_l_per_s)
 
 
-def test_an_over_pressure_suspends_the_growth_until_it_recovers() -> None:
-    rig = Guarded(resume_timeout_s=6 * 3600.0)
+@pytest.mark.parametrize("speedup", [SPEEDUP, None], ids=["wall-clock", "virtual-time"])
+def test_an_over_pressure_suspends_the_growth_until_it_recovers(speedup: float | None) -> None:
+    rig = Guarded(speedup=speedup, resume_timeout_s=6 * 3600.0)
     try:
         monitor = rig.safeguards.monitor
         leaking = when(lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
