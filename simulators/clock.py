@@ -176,11 +176,20 @@ class VirtualClock:
         heapq.heappush(self._queue, wake)
         return wake
 
+    def _takes_part(self, thread: int) -> bool:
+        """A worker, or the thread of a bound engine that is not suspended (a suspended one waits for its readings
+        to recover, in ticks of time, whatever it was waiting for before)."""
+        if thread in self._workers:
+            return True
+        return thread in self._engines and self._engines[thread] not in self._suspended
+
     def _resume(self, thread: int) -> None:
-        """An engine's thread runs again (unless its engine is suspended: it then waits for readings to recover)."""
-        engine = self._engines.get(thread)
-        if engine is not None and engine not in self._suspended:
+        """An engine's thread runs again (unless its engine is suspended)."""
+        if self._takes_part(thread):
             self._running.add(thread)
+        else:
+            self._running.discard(thread)
+            self._advance()
 
     def _end_run(self, engine: Any) -> None:
         """The engine's run is over: its thread no longer takes part (it waits for the next run)."""
@@ -203,7 +212,7 @@ class VirtualClock:
             wake = heapq.heappop(self._queue)
             self._now = max(self._now, wake.at)
             wake.fired = True
-            member = wake.thread in self._workers or wake.thread in self._engines
+            member = self._takes_part(wake.thread)
             if member:
                 self._running.add(wake.thread)
             if wake.callback is not None:
