@@ -62,6 +62,7 @@ def lab_campaign(experiments: int, seed: int, planner: str, speedup: float | Non
                       PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
                       PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
     from lab.campaign import flows
+    from lab.campaign.prefect_server import start_prefect
     from lab.campaign.session import open_session
     from lab.history.store import RunStore
     from lab.settings import campaign_config, load_station
@@ -70,7 +71,7 @@ def lab_campaign(experiments: int, seed: int, planner: str, speedup: float | Non
                                speedup=speedup, spots=spots)
     watch = Stopwatch()
     started = time.perf_counter()
-    prefect = flows.start_prefect()
+    prefect = start_prefect()
     with RunStore() as store:
         store_s = time.perf_counter() - started
         session = open_session(settings, load_station(), store)
@@ -80,7 +81,7 @@ def lab_campaign(experiments: int, seed: int, planner: str, speedup: float | Non
             setattr(session, name, watch.wrap(stage, getattr(session, name)))
         flows.publish = watch.wrap("table and best-so-far artifacts", flows.publish)
         session.planner.ask = watch.wrap("planner ask", session.planner.ask)  # type: ignore[method-assign]
-        prefect.join()
+        prefect.wait()
         flow_started = time.perf_counter()
         flows.campaign(settings.campaign_id)
         flow_s = time.perf_counter() - flow_started

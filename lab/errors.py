@@ -1,4 +1,4 @@
-"""Errors a user can fix; the CLI turns them into one line and exit code 2."""
+"""Errors the CLI turns into one line: a user's (exit code 2) and a helper service's (exit code 1)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from pydantic import ValidationError
 
 class UserError(ValueError):
     """Bad input (config, parameters, ids): says what is wrong and how to fix it."""
+
+
+class ServiceError(RuntimeError):
+    """A helper service (Prefect's temporary server) did not start: says why and where to look, in one line."""
 
 
 def describe_validation(source: str, error: ValidationError) -> UserError:

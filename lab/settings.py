@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from devices.config import StationConfig
 from lab.errors import UserError, describe_validation
@@ -43,6 +43,16 @@ class CampaignConfig(BaseModel):
     # Run campaigns (`sdlab run`): the operator's approved box, parameter → [low, high] (lab.campaign.approval).
     # The flow pauses for approval before the campaign's first heating and for proposals outside it; None never pauses.
     approved: dict[str, tuple[float, float]] | None = None
+    approval_timeout_s: int = Field(3600, ge=1)  # run campaigns: how long to wait for an answer, then stop
+
+    @field_validator("target_ev")
+    @classmethod
+    def _target_needs_a_tmd(cls, target_ev: float | None, info: ValidationInfo) -> float | None:
+        material = info.data.get("material")
+        if target_ev is not None and material is not None and parse_material(material).kind != "tmd":
+            raise ValueError(f"a PL band-gap target aims TMD films; {material} has none: remove it (--target-ev) "
+                             "or grow a TMD")
+        return target_ev
 
     @field_validator("material")
     @classmethod

@@ -1,9 +1,11 @@
-"""Shared fixtures: one Prefect test harness and one private $SDLAB_HOME per test session."""
+"""Shared fixtures: one Prefect test harness and one private $SDLAB_HOME per test session; `sdlab` in this process."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,43 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `sdlab` did: its exit code and output."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.strip().splitlines()
+
+
+@pytest.fixture
+def sdlab_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+              ) -> Iterator[Callable[..., Outcome]]:
+    """Run `sdlab ARGS` in this process (as its entry point does, `lab.cli.app.main`) on a $SDLAB_HOME (default: the
+    test's tmp_path, which is also the test's own from the start); whatever it sets in the environment is undone
+    afterwards."""
+    from lab.cli.app import main
+
+    saved = dict(os.environ)
+    monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
+
+    def sdlab(*args: str, home: Path = tmp_path) -> Outcome:
+        monkeypatch.setenv("SDLAB_HOME", str(home))
+        monkeypatch.setattr(sys, "argv", ["sdlab", *args])
+        code: int | str | None = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Outcome(int(code or 0), out, err)
+
+    yield sdlab
+    os.environ.clear()
+    os.environ.update(saved)

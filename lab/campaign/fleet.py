@@ -8,6 +8,7 @@ Either opens the campaign's session in the process that runs it (a worker, a Das
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_se
 
 from devices.config import StationConfig
 from lab.campaign.drivers import real_instruments
+from lab.campaign.prefect_server import ensure_server
 from lab.errors import UserError
 from lab.history.store import RunStore
 from lab.settings import CampaignConfig, campaign_config, load_station
@@ -87,32 +89,57 @@ def fleet(campaigns: list[dict[str, Any]], stations: list[dict[str, Any]]) -> li
     return [future.result() for future in futures]
 
 
-def task_runner(workers: int) -> Any:
-    """A Dask task runner on a local cluster of `workers` single-threaded processes."""
+@contextmanager
+def dask_runner(workers: int) -> Iterator[Any]:
+    """A Dask task runner on a local cluster of `workers` single-threaded processes, which this context owns and
+    closes in order: the runner's client first (when the flow ends), then the workers, then the scheduler. Dask's
+    own chatter stays off the terminal: below warnings while it runs, and all of it while it shuts down (a worker's
+    last heartbeat cut off by the close is not news)."""
     try:
+        from distributed import LocalCluster
         from prefect_dask import DaskTaskRunner
     except ImportError:
         raise UserError("sdlab fleet needs prefect-dask: pip install 'sdlab[dask]'") from None
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None})
+    dask_log = logging.getLogger("distributed")
+    level = dask_log.level
+    dask_log.setLevel(logging.WARNING)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.WARNING)
+    try:
+        yield DaskTaskRunner(address=cluster.scheduler_address)
+    finally:
+        _close_quietly(cluster)
+        dask_log.setLevel(level)
+
+
+def _silence_dask() -> None:
+    """In a Dask process: log nothing more (it is being shut down)."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+
+
+def _close_quietly(cluster: Any) -> None:
+    """Silence the cluster's workers and scheduler, then close the workers and, once they are gone, the scheduler."""
+    from distributed import Client
+
+    with Client(cluster, set_as_default=False) as client:
+        client.run(_silence_dask)
+    _silence_dask()
+    cluster.close()
 
 
 @contextmanager
 def shared_prefect_api() -> Iterator[str]:
     """Point Prefect (and the worker processes, which inherit this context) at one API: the configured one,
-    or else this process's ephemeral server, which each worker would otherwise try to start for itself."""
-    url = get_current_settings().api.url
-    if url is None:
-        server = SubprocessASGIServer()
-        server.start()
-        url = server.api_url
+    or else this process's temporary server (`lab.campaign.prefect_server`), which each worker would otherwise try
+    to start for itself."""
+    ensure_server()
+    url = get_current_settings().api.url or SubprocessASGIServer().api_url
     with temporary_settings({PREFECT_API_URL: url}):
         yield url
 
 
 def run_fleet(campaigns: list[CampaignConfig], station: StationConfig, workers: int) -> list[dict[str, Any]]:
     """Run `campaigns` in parallel on `workers` Dask worker processes, each on its own copy of `station`."""
-    runner = task_runner(workers)
     stations = [fleet_station(station, index).model_dump(mode="json") for index in range(len(campaigns))]
-    with RunStore(), shared_prefect_api():  # one catalog server and one Prefect API for all workers
+    with RunStore(), shared_prefect_api(), dask_runner(workers) as runner:  # one catalog, Prefect API and cluster
         return fleet.with_options(task_runner=runner)([c.model_dump(mode="json") for c in campaigns], stations)

@@ -10,8 +10,6 @@ the session and unit-tested without Prefect; when to ask the operator is decided
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from typing import Any
 
@@ -21,7 +19,6 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.futures import PrefectFuture
-from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
 from lab.campaign.approval import (
     MAX_REJECTIONS,
@@ -34,30 +31,9 @@ from lab.campaign.approval import (
 from lab.campaign.plots import data_uri
 from lab.campaign.session import ExperimentResult, LabSession, session_for
 from lab.history.store import GROWTH_PLAN
-from lab.reaper import reap_with_this_process
 from lab.settings import slug
 
 APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
-
-
-def start_prefect() -> threading.Thread:
-    """Start Prefect's temporary server (the one used when no `PREFECT_API_URL` is set) on a thread, so that it
-    comes up while the catalog and the station start; join the thread before the first flow. The server is
-    stopped when this process ends, also when it is killed (`lab.reaper`)."""
-
-    def start() -> None:
-        if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-            from prefect.server.api.server import SubprocessASGIServer
-
-            server = SubprocessASGIServer()
-            with contextlib.suppress(Exception):  # then the first flow starts it, and says what went wrong
-                server.start()
-            if server.server_process is not None:
-                reap_with_this_process(server.server_process.pid)
-
-    thread = threading.Thread(target=start, name="prefect-start", daemon=True)
-    thread.start()
-    return thread
 
 
 @task(name="synthesize", cache_policy=NONE)
@@ -176,13 +152,13 @@ def _report_later(reporting: PrefectFuture | None, index: int | None, campaign_i
 
 
 @flow(name="campaign")
-def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]:
+def campaign(campaign_id: str) -> dict[str, Any]:
     """Ask the planner for batches and run them as experiment tasks until the budget is spent.
 
     A run campaign (an approved box in its settings) pauses for the operator's approval before its first heating
     and for proposals outside the box. A rejected proposal is not run and tells the planner nothing (it stays
     pending, so the next ask moves away from it); the planner is asked again, up to MAX_REJECTIONS in a row.
-    Then, or without an answer within `approval_timeout_s`, the campaign stops (CampaignStopped).
+    Then, or without an answer within the campaign's `approval_timeout_s`, the campaign stops (CampaignStopped).
     """
     session = session_for(campaign_id)
     config = session.campaign
@@ -197,7 +173,7 @@ def campaign(campaign_id: str, approval_timeout_s: int = 3600) -> dict[str, Any]
             for params in batch:
                 if box is not None:
                     proposals += 1
-                    if not operator_approves(session, box, index, proposals, params, approval_timeout_s):
+                    if not operator_approves(session, box, index, proposals, params, config.approval_timeout_s):
                         rejected += 1
                         if rejected == MAX_REJECTIONS:
                             raise CampaignStopped(f"the operator rejected {rejected} proposals in a row for experiment "

@@ -327,7 +327,7 @@ def campaign_plan(campaign: CampaignConfig, station_config: StationConfig) -> tu
     if station_config.material != material.kind:
         raise UserError(f"campaign material {material.name} needs a {material.kind} station, but station "
                         f"{station_config.name} is a {station_config.material} station; pick a {material.kind} "
-                        "station config (or none, for the built-in one)")
+                        "station config")
     space = material.space()
     recipe_type = material.recipe_type
     carrier = max(recipe_type().ar_sccm, station_config.limits.min_carrier_sccm)  # the interlock's minimum

@@ -1,5 +1,5 @@
 """`sdlab`: the command line, every command registered here. Bad input exits 2 with one line saying what is
-wrong."""
+wrong; a helper service that does not start exits 1 with one line."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ import sys
 import typer
 
 from lab.cli import campaigns, design, devices, history, safety, ui
-from lab.errors import UserError
+from lab.cli.common import HELP_MARKUP, quiet_prefect
+from lab.errors import ServiceError, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="sdlab: a self-driving lab for CVD growth of 2D materials.")
+                  rich_markup_mode=HELP_MARKUP, help="sdlab: a self-driving lab for CVD growth of 2D materials.")
 USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled with typer (bad options, values)
+
+
+@app.callback()
+def _before_every_command() -> None:
+    quiet_prefect()  # before any command imports Prefect, which reads its settings once
+
 
 app.command()(campaigns.simulate)
 app.command()(campaigns.run)
@@ -27,16 +34,22 @@ app.command("ui")(ui.ui_command)
 app.command()(campaigns.fleet)
 
 
+def _fail(message: str, code: int) -> None:
+    print(f"sdlab: error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point: run the CLI; user errors become one line on stderr and exit code 2."""
+    """Entry point: run the CLI; user errors become one line on stderr and exit code 2, a helper service that did
+    not start one line and exit code 1."""
     try:
         code = app(standalone_mode=False)
     except UserError as exc:
-        print(f"sdlab: error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        _fail(str(exc), 2)
     except USAGE_ERROR as exc:
-        print(f"sdlab: error: {exc.format_message()}", file=sys.stderr)
-        sys.exit(2)
+        _fail(exc.format_message(), 2)
+    except ServiceError as exc:
+        _fail(str(exc), 1)
     except (typer.Abort, KeyboardInterrupt):
         print("sdlab: interrupted", file=sys.stderr)
         sys.exit(130)

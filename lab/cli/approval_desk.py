@@ -41,6 +41,7 @@ from rich.progress import Progress
 
 WATCH_S = 0.5  # how often the desk looks for a pause, and whether a pending question was answered elsewhere
 YES, NO = {"y", "yes"}, {"n", "no"}
+ASKING = "waiting for the operator's answer"  # what the progress line says while a request is shown
 
 
 @dataclass(frozen=True)
@@ -194,9 +195,15 @@ class ApprovalDesk:
 
 @contextmanager
 def _stopped(progress: Progress) -> Iterator[None]:
-    """Stop a live progress display while the operator is asked, then restart it."""
+    """Stop a live progress display while the operator is asked, its last line saying so, then restart it as it
+    was."""
+    statuses = {task.id: task.fields.get("status") for task in progress.tasks}
+    for task_id in statuses:
+        progress.update(task_id, status=ASKING)
     progress.stop()
     try:
         yield
     finally:
+        for task_id, status in statuses.items():
+            progress.update(task_id, status=status)
         progress.start()

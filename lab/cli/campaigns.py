@@ -16,8 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lab.campaign.drivers import real_instruments
-from lab.cli.common import console, quiet_prefect
+from lab.cli.common import console
 from lab.errors import UserError
+from lab.safety.audit import AuditLog
+from lab.safety.latch import Latch
 from lab.settings import campaign_config, load_campaign, load_station, slug
 from planners import DEFAULT_PLANNER
 
@@ -27,11 +29,9 @@ class Transport(StrEnum):
     serial = "serial"
 
 
-
 class ApproveIn(StrEnum):
     terminal = "terminal"
     ui = "ui"
-
 
 
 def simulate(
@@ -58,6 +58,9 @@ def simulate(
                                                                      "delayed or corrupted replies.")] = 0.0,
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
+    if fault_rate and transport is not Transport.serial:
+        raise UserError("--fault-rate applies to --transport serial (faults on its serial lines); the sim transport "
+                        "has no line to fault: add --transport serial, or drop --fault-rate")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     cid = campaign_id or slug(f"{material}-{planner}-s{seed}-{stamp}")
     settings = campaign_config(campaign_id=cid, material=material, target_ev=target_ev, planner=planner,
@@ -72,8 +75,9 @@ def run(
                                                        "Prefect UI if a server is configured; ui: only in the "
                                                        "Prefect UI (needs PREFECT_API_URL, e.g. of sdlab ui).")
                           ] = ApproveIn.terminal,
-    approval_timeout: Annotated[int, typer.Option(min=1, help="Seconds to wait for an answer; then the campaign "
-                                                              "stops (continue it with sdlab resume).")] = 3600,
+    approval_timeout: Annotated[int | None, typer.Option(
+        min=1, help="Seconds to wait for an answer (default: the campaign file's approval_timeout_s, else 3600); "
+                    "then the campaign stops (continue it with sdlab resume).")] = None,
     rehearse: Annotated[bool, typer.Option("--rehearse", help="Rehearse the run, approvals included, on a fully "
                                                               "simulated station (operator training, tests).")
                         ] = False,
@@ -81,8 +85,8 @@ def run(
     """Run a campaign on a real station, in real time, with the operator's approval.
 
     The campaign file holds the campaign's settings (campaign_id, material, planner, experiments, batch, seed,
-    spots, exposure_s, recipe) and the box of parameters the operator approves, parameter → \\[low, high] within
-    the search space (parameters not named are approved over the whole space), e.g.
+    spots, exposure_s, recipe, approval_timeout_s) and the box of parameters the operator approves, parameter →
+    [low, high] within the search space (parameters not named are approved over the whole space), e.g.
 
         campaign_id: cu-foil-7
         experiments: 10
@@ -96,7 +100,9 @@ def run(
     station = load_station(config)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     settings = load_campaign(campaign, campaign_id=f"run-{stamp}", speedup=1.0)
-    settings = settings.model_copy(update={"approved": settings.approved or {}})  # a run always asks
+    settings = settings.model_copy(update={"approved": settings.approved or {},  # a run always asks
+                                           **({} if approval_timeout is None else
+                                              {"approval_timeout_s": approval_timeout})})
     real = real_instruments(station)
     if real and rehearse:
         raise UserError(f"--rehearse is for simulated stations, but station {station.name} drives real instruments "
@@ -106,7 +112,7 @@ def run(
                         "real hardware: add --rehearse to rehearse the run on this simulated station")
     if real and settings.speedup != 1.0:
         raise UserError(f"campaign file {campaign}: speedup: real instruments run in real time; remove it")
-    _run_campaign(settings, station, "sim", 0.0, approve_in=approve_in, approval_timeout_s=approval_timeout)
+    _run_campaign(settings, station, "sim", 0.0, approve_in=approve_in)
 
 
 def _prefect_server() -> str | None:
@@ -119,25 +125,56 @@ def _prefect_server() -> str | None:
 def resume(
     campaign_id: Annotated[str, typer.Argument(help="The campaign to continue.")],
     experiments: Annotated[int | None, typer.Option(help="A new budget (default: the campaign's).")] = None,
-    approve_in: Annotated[ApproveIn, typer.Option(help="Campaigns of sdlab run: where to answer approval "
-                                                       "requests (see sdlab run).")] = ApproveIn.terminal,
+    approve_in: Annotated[ApproveIn | None, typer.Option(help="Campaigns of sdlab run: where to answer approval "
+                                                              "requests (see sdlab run; default: terminal).")
+                          ] = None,
+    approval_timeout: Annotated[int | None, typer.Option(min=1, help="Campaigns of sdlab run: seconds to wait for "
+                                                                     "an answer (default: the campaign's own).")
+                                ] = None,
 ) -> None:
     """Continue an interrupted campaign: rebuild the planner from the run history and run the rest.
 
     Experiments a crash interrupted are marked aborted in the catalog and run again under the same id; the
-    station, planner, seed and transport are the campaign's own.
+    station, planner, seed and transport are the campaign's own, and so are, for a campaign of sdlab run, its
+    approved box and approval timeout.
     """
     from lab.history.records import load_record
 
     record = load_record(campaign_id)
     settings = record.campaign
-    if experiments is not None:
-        settings = campaign_config(**{**settings.model_dump(), "experiments": experiments})
-    _run_campaign(settings, record.station, record.transport, record.fault_rate, resumed=True, approve_in=approve_in)
+    if settings.approved is None and (approve_in or approval_timeout):
+        raise UserError(f"--approve-in and --approval-timeout apply to campaigns of sdlab run; {campaign_id} is a "
+                        "simulated campaign, which never asks for approval: drop them")
+    changes = {key: value for key, value in (("experiments", experiments), ("approval_timeout_s", approval_timeout))
+               if value is not None}
+    if changes:
+        settings = campaign_config(**{**settings.model_dump(), **changes})
+    _run_campaign(settings, record.station, record.transport, record.fault_rate, resumed=True,
+                  approve_in=approve_in or ApproveIn.terminal)
+
+
+def _refuse_latched(*stations: str) -> None:
+    """UserError naming the first of `stations` that is latched in the safe state (a campaign would stop there)."""
+    for name in stations:
+        Latch(name, AuditLog(name)).require_clear()
+
+
+def _refuse_unanswerable(approve_in: ApproveIn) -> None:
+    """UserError when approval requests could not be answered: no Prefect UI for `ui`, and for `terminal` neither
+    a terminal (stdin) nor a Prefect UI."""
+    if _prefect_server():
+        return
+    if approve_in is ApproveIn.ui:
+        raise UserError("--approve-in ui needs a Prefect server with its UI: start sdlab ui, then set "
+                        "PREFECT_API_URL=http://127.0.0.1:4200/api")
+    if not sys.stdin.isatty():
+        raise UserError("approval requests could not be answered: there is no terminal (stdin is not one) and no "
+                        "Prefect UI (PREFECT_API_URL is not set); run from a terminal, or start sdlab ui and set "
+                        "PREFECT_API_URL=http://127.0.0.1:4200/api")
 
 
 def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float, resumed: bool = False,
-                  approve_in: ApproveIn = ApproveIn.terminal, approval_timeout_s: int = 3600) -> None:
+                  approve_in: ApproveIn = ApproveIn.terminal) -> None:
     """Run (or continue) a campaign through Prefect with a progress bar, then print its summary.
 
     A run campaign (an approved box in its settings) is answered by an approval desk in the terminal or the UI;
@@ -148,14 +185,13 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
     from lab.history.records import CampaignRecord, open_record
 
     space, _ = campaign_plan(settings, station)  # refuse a bad material, recipe, space or box before anything starts
-    quiet_prefect()
+    _refuse_latched(station.name)
     if settings.approved is not None:
         ApprovedBox.within(settings.approved, space)
-        if approve_in is ApproveIn.ui and not _prefect_server():
-            raise UserError("--approve-in ui needs a Prefect server with its UI: start sdlab ui, then set "
-                            "PREFECT_API_URL=http://127.0.0.1:4200/api")
+        _refuse_unanswerable(approve_in)
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
-    from lab.campaign.flows import campaign, start_prefect
+    from lab.campaign.flows import campaign
+    from lab.campaign.prefect_server import start_prefect
     from lab.cli.approval_desk import ApprovalDesk
     from lab.history.store import RunStore
 
@@ -168,8 +204,9 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
                                        console=console) as progress:
         session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
         done = len(session.results)
+        continued = f"resumed after {done}" if done or resumed else None
         bar = progress.add_task(cid, total=settings.experiments, completed=done,
-                                status=f"resumed after {done}" if done or resumed else "starting Prefect…")
+                                status=continued or "starting Prefect…")
         if session.aborted:
             console.print(f"marked aborted and planned again: {', '.join(session.aborted)}")
 
@@ -184,10 +221,11 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
                 ApprovalDesk(cid, datetime.now(UTC), console, terminal=approve_in is ApproveIn.terminal,
                              progress=progress))
         try:
-            name = f"{cid}-from-{done}" if done or resumed else cid
-            prefect.join()
+            name = f"{cid}-from-{done}" if continued else cid
+            prefect.wait()
+            progress.update(bar, status=continued or "running")
             with desk:
-                campaign.with_options(flow_run_name=name)(cid, approval_timeout_s)
+                campaign.with_options(flow_run_name=name)(cid)
         except CampaignStopped as exc:
             stopped = exc
         finally:
@@ -216,7 +254,6 @@ def _summary(cid: str, best: Any, count: int, wall_s: float) -> None:
     console.print(f"best quality: {'none' if best is None else f'{best.quality:.3f}'}")
 
 
-
 def fleet(
     campaigns: Annotated[int, typer.Option(min=1, max=256, help="Simulated campaigns to run in parallel, each on a "
                                                                 "simulated station of its own.")] = 2,
@@ -231,14 +268,14 @@ def fleet(
     spots: Annotated[int, typer.Option(help="Raman spots per sample.")] = 16,
 ) -> None:
     """Run many simulated campaigns in parallel on a local Dask cluster (needs the extra sdlab[dask])."""
-    from lab.campaign.fleet import run_fleet
+    from lab.campaign.fleet import fleet_station, run_fleet
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     settings = [campaign_config(campaign_id=f"fleet-{stamp}-{index}", material=material, planner=planner,
                                 experiments=experiments, seed=seed + index, speedup=speedup, spots=spots)
                 for index in range(campaigns)]
     station = load_station(None, settings[0].material_spec.kind)
-    quiet_prefect()
+    _refuse_latched(*(fleet_station(station, index).name for index in range(campaigns)))
     started = time.perf_counter()
     summaries = run_fleet(settings, station, workers or min(campaigns, os.cpu_count() or 1))
     table = Table(title=f"{campaigns} campaigns in {time.perf_counter() - started:.1f} s")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, quiet_prefect
+from lab.cli.common import console
 from lab.errors import UserError
 
 TargetOption = Annotated[str, typer.Option("--target", help="Target property, e.g. 'bandgap_ev=1.70' or "
@@ -18,14 +18,17 @@ SeedOption = Annotated[int, typer.Option(help="Seed of the model (and of the sim
 
 
 def _print_candidates(rows: list[dict[str, Any]], title: str) -> None:
+    """The ranked candidates as a table, then why each ranks where it does (a line each, readable at 80 columns)."""
     table = Table(title=title)
-    for column in ("rank", "formula", "gap (eV)", "P(within)", "score", "E_hull (meV/at)", "why"):
+    for column in ("rank", "formula", "gap (eV)", "P(within)", "score", "E_hull (meV/at)"):
         table.add_column(column, overflow="fold")
     for row in rows:
         hull = "-" if row["e_above_hull_mev"] is None else f"{row['e_above_hull_mev']:.1f}"
         table.add_row(str(row["rank"]), row["formula"], f"{row['bandgap_ev']:.3f} ± {row['std_ev']:.3f}",
-                      f"{row['p_within']:.2f}", f"{row['score']:.3g}", hull, row["why"])
+                      f"{row['p_within']:.2f}", f"{row['score']:.3g}", hull)
     console.print(table)
+    for row in rows:
+        console.print(f"{row['rank']}. {row['formula']}: {row['why']}", markup=False, highlight=False)
 
 
 def design_command(
@@ -35,10 +38,13 @@ def design_command(
     seed: SeedOption = 0,
 ) -> None:
     """Propose candidate compositions for a target property, ranked with prediction ± uncertainty and stability."""
-    quiet_prefect()  # before Prefect is first imported, so its settings apply
-    from lab.design.flows import check_request, design
+    from lab.design.requests import check_request
 
     check_request(target, constraint, top, seed)
+    from lab.campaign.prefect_server import ensure_server
+    from lab.design.flows import design
+
+    ensure_server()
     rows = design(target, top_k=top, constraints=constraint, seed=seed)
     _print_candidates(rows, f"candidates for {target}")
     console.print(f"best candidate: {rows[0]['formula']}")
@@ -58,12 +64,15 @@ def discover_command(
     """Discovery loop: design → synthesize the top candidate → measure its PL gap → learn → next candidate."""
     if not simulate:
         raise UserError("discover on hardware is not available yet; add --simulate to run it in the simulated lab")
-    quiet_prefect()  # before Prefect is first imported, so its settings apply
-    from lab.design.flows import CAMPAIGNS, check_request, discover
+    from lab.design.requests import check_request
 
     check_request(target, constraint, top, seed, budget)
+    from lab.campaign.prefect_server import ensure_server
+    from lab.design.flows import CAMPAIGNS, discover
+
     if campaign not in CAMPAIGNS:
         raise UserError(f"--campaign {campaign!r} is not one of {', '.join(sorted(CAMPAIGNS))}")
+    ensure_server()
     rounds = discover(target, budget=budget, top_k=top, constraints=constraint, seed=seed, campaign=campaign)
     table = Table(title=f"discovery for {target}")
     for column in ("campaign", "formula", "predicted (eV)", "measured (eV)", "hit"):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lab.cli.common import HELP_MARKUP, plural
 from lab.errors import UserError
 from lab.settings import load_station
 
@@ -19,7 +20,6 @@ class Instrument(StrEnum):
     alicat = "alicat"
     tpg = "tpg"
     pr4000b = "pr4000b"
-
 
 
 def emulate(
@@ -32,6 +32,8 @@ def emulate(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and of the faults.")] = 0,
 ) -> None:
     """Serve one instrument's protocol on a pty, backed by the physics twin, until interrupted."""
+    if link is not None:
+        _check_link(link)
     from lab.campaign.drivers import station_twin
     from simulators.emulators import AlicatEmulator, EurothermEmulator, Faults, PR4000BEmulator, TPGEmulator
     from simulators.emulators.station import alicat_units
@@ -39,8 +41,6 @@ def emulate(
     station = load_station()
     twin = station_twin(station, seed, speedup)
     options = {"link": str(link) if link else None, "faults": Faults(rate=fault_rate, seed=seed), "pace": pace}
-    if link is not None and link.exists() and not link.is_symlink():
-        raise UserError(f"--link {link} exists and is not a symlink; choose another path")
     if instrument is Instrument.alicat:
         emulator = AlicatEmulator(twin, alicat_units(station), **options)
     else:
@@ -53,11 +53,19 @@ def emulate(
             while True:
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            print(f"stopped after {emulator.requests} requests; faults {emulator.fault_counts()}", file=sys.stderr)
+            print(f"stopped after {plural(emulator.requests, 'request')}; faults {emulator.fault_counts()}",
+                  file=sys.stderr)
 
 
+def _check_link(link: Path) -> None:
+    """UserError unless a symlink can be made at `link` (in an existing folder, not over a file)."""
+    if not link.parent.is_dir():
+        raise UserError(f"--link {link}: folder {link.parent} does not exist; create it or choose another path")
+    if link.exists() and not link.is_symlink():
+        raise UserError(f"--link {link} exists and is not a symlink; choose another path")
 
-devices_app = typer.Typer(no_args_is_help=True, help="Instrument connections.")
+
+devices_app = typer.Typer(no_args_is_help=True, rich_markup_mode=HELP_MARKUP, help="Instrument connections.")
 
 
 _READS = {"furnace": ("read_pv", "°C"), "mfc": ("read_flow", "sccm"), "gauge": ("read_pressure", "Torr"),

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Annotated
 
 import typer
 
+from lab.cli.common import HELP_MARKUP
 from lab.errors import UserError
 from lab.safety.audit import AuditLog, describe, read_audit, safety_dir
 from lab.safety.latch import Latch
+from lab.settings import DEFAULT_STATIONS, load_station
 
 STATION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # as in devices.station.StationConfig.name
-safety_app = typer.Typer(no_args_is_help=True, help="The latched safe state and the audit log.")
+STATION_FILES = (".latch.json", ".lease.json")  # in the safety directory, one per station
+safety_app = typer.Typer(no_args_is_help=True, rich_markup_mode=HELP_MARKUP, help=(
+    "The latched safe state and the audit log.\n\nA station is named as this lab knows it: a built-in simulated "
+    "station, or one a campaign has run on with this $SDLAB_HOME (its record, latch, lease or audit log), since a "
+    "latch stops only the processes that share this $SDLAB_HOME."))
+
+
+def known_stations() -> set[str]:
+    """The stations this lab knows: the built-in ones, and those of its campaign records, latches, leases and audit
+    log."""
+    from lab.history.records import known_campaigns, load_record
+
+    known = {load_station(kind=kind).name for kind in DEFAULT_STATIONS}
+    for campaign in known_campaigns():
+        with contextlib.suppress(UserError):  # a record of another version: its station is in the audit log
+            known.add(load_record(campaign).station.name)
+    known |= {path.name.removesuffix(suffix) for suffix in STATION_FILES for path in safety_dir().glob(f"*{suffix}")}
+    return known | {entry["station"] for entry in read_audit()}
 
 
 def _latch(station: str) -> Latch:
+    """The latch of a station this lab knows (UserError naming the known ones otherwise)."""
     if not STATION_NAME.match(station):
         raise UserError(f"--station {station!r} is not a station name (letters, digits, '_', '.', '-')")
+    known = known_stations()
+    if station not in known:
+        raise UserError(f"unknown station {station!r}; the stations this lab knows: {', '.join(sorted(known))} "
+                        "(a station becomes known when a campaign runs on it)")
     return Latch(station, AuditLog(station))
 
 
@@ -42,7 +67,8 @@ def status(station: Annotated[str | None, typer.Option(help="One station (defaul
 
 
 @safety_app.command("stop")
-def stop(station: Annotated[str, typer.Option(help="The station to stop.")],
+def stop(station: Annotated[str, typer.Option(help="The station to stop (one this lab knows, see sdlab safety "
+                                                  "--help).")],
          operator: Annotated[str, typer.Option(help="Who stops it (recorded).")],
          reason: Annotated[str, typer.Option(help="Why (recorded).")]) -> None:
     """Operator stop: latch the station; the process driving it goes to the safe state at once."""

@@ -21,7 +21,7 @@ from typing import IO, Annotated
 import httpx
 import typer
 
-from lab.cli.common import console, quiet_prefect
+from lab.cli.common import console
 from lab.errors import UserError
 from lab.history.store import forget_server, live_server, record_server
 from lab.home import sdlab_home
@@ -189,7 +189,6 @@ def ui_command(
                           ] = 8000,
 ) -> None:
     """Serve the Prefect UI (flow runs, artifacts) and the run catalog (tiled) until Ctrl-C."""
-    quiet_prefect()
     if not is_loopback(host):
         print(f"sdlab: warning: --host {host} exposes the Prefect API (no authentication unless "
               "PREFECT_SERVER_API_AUTH_STRING is set) and the catalog beyond this machine", file=sys.stderr)

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
+from lab.design.requests import check_request, user_errors
 from lab.design.twin import TwinCampaign
 from lab.errors import UserError
 from lab.home import sdlab_home
@@ -41,7 +41,6 @@ from planners.materials import (
     Target,
     discovery_loop,
     literature_bandgaps,
-    parse_constraints,
     parse_target,
     propose,
 )
@@ -101,17 +100,6 @@ TABLE_COLUMNS = ("formula", "bandgap_ev", "std_ev", "p_within", "score", "mixing
                  "stability_weight", "why")
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Re-raise the library's ValueErrors (bad target, element, constraint) as one-line ``UserError``s."""
-    try:
-        yield
-    except UserError:
-        raise
-    except ValueError as err:
-        raise UserError(str(err)) from None
-
-
 def materials_dir() -> Path:
     """``$SDLAB_HOME/materials`` (created on first use)."""
     path = sdlab_home() / "materials"
@@ -147,27 +135,21 @@ def save_model(model: BandgapEnsemble) -> None:
 
 
 def _value(value: Any) -> Any:
+    """JSON-ready: a float as a Python float, NaN as None."""
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
+        return None if math.isnan(value) else float(value)
     return value
 
 
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as an artifact shows it: floats to four places."""
+    return {key: round(value, 4) if isinstance(value, float) else value for key, value in row.items()}
+
+
 def table_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows of a ranked table (``planners.materials.screen`` columns): rank first, floats rounded."""
+    """JSON-ready rows of a ranked table (``planners.materials.screen`` columns): rank first, values unrounded (each
+    is rounded once, where it is shown, as in the ``why`` text)."""
     return [{"rank": int(rank), **{c: _value(row[c]) for c in TABLE_COLUMNS}} for rank, row in table.iterrows()]
-
-
-def check_request(target: str, constraints: str | None, top_k: int, seed: int, budget: int = 1) -> None:
-    """Raise ``UserError`` naming the problem with a design or discovery request (before any flow starts)."""
-    with user_errors():
-        parse_target(target)
-        parse_constraints(constraints or "")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise UserError(f"--top must be a positive integer, got {top_k!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UserError(f"--seed must be a non-negative integer, got {seed!r}")
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise UserError(f"--budget must be a positive number of campaigns, got {budget!r}")
 
 
 @flow(name="design")
@@ -182,7 +164,7 @@ def design(target: str, top_k: int = 5, constraints: str | None = None, seed: in
     with user_errors():
         table = propose(target, constraints or "", lab_model(), relaxer(), top_k=top_k, seed=seed)
     rows = table_rows(table)
-    create_table_artifact(table=rows, key="materials-design",
+    create_table_artifact(table=[_shown(row) for row in rows], key="materials-design",
                           description=f"Candidates for {target} ({constraints or 'no constraints'})")
     return rows
 
@@ -194,7 +176,7 @@ def _synthesize(measure: Measure, formula: str, seed: int) -> float | None:
 
 
 def _publish(rounds: list[Round], target: str) -> None:
-    create_table_artifact(table=[{k: _value(v) for k, v in r.as_dict().items()} for r in rounds],
+    create_table_artifact(table=[_shown({k: _value(v) for k, v in r.as_dict().items()}) for r in rounds],
                           key="materials-discovery", description=f"Discovery campaigns for {target}")
 
 

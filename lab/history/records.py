@@ -2,8 +2,9 @@
 
 A record (`$SDLAB_HOME/campaigns/<id>.json`) is written once, atomically, when a campaign starts: its
 campaign settings, the full station config and the transport. Resuming reads it back; starting a campaign
-with an id that has a record continues that campaign if the settings are compatible (only the budget and
-the clock speed may change) and is refused otherwise. The experiments themselves live in the catalog.
+with an id that has a record continues that campaign if the settings are compatible (only the budget, the
+clock speed and the approval timeout may change) and is refused otherwise. The experiments themselves live in
+the catalog.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from lab.errors import UserError
 from lab.home import sdlab_home
 from lab.settings import CampaignConfig
 
-RESUMABLE = frozenset({"experiments", "speedup"})  # settings a resumed campaign may change
+RESUMABLE = frozenset({"experiments", "speedup", "approval_timeout_s"})  # settings a resumed campaign may change
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def open_record(new: CampaignRecord) -> CampaignRecord:
     """Start a campaign's record, or check `new` against the one already there (a resume).
 
     Raises UserError naming what changed when the settings are incompatible; the stored record is then left
-    untouched. A compatible resume stores its (possibly larger) budget and clock speed.
+    untouched. A compatible resume stores its (possibly larger) budget, clock speed and approval timeout.
     """
     path = record_path(new.campaign.campaign_id)
     if path.exists():

@@ -20,6 +20,11 @@ from lab.materials import parse_material
 EXPERIMENT_STATUSES = ("ok", "failed", "unfit")
 CAMPAIGN_STATUSES = ("complete", "incomplete", "failed")
 EXPORTS = (".csv", ".parquet")
+# The columns every row has (an experiment's parameters and outcome add theirs), so an empty table keeps its header.
+CAMPAIGN_COLUMNS = ("campaign", "material", "planner", "station", "started", "experiments", "ok", "failed", "unfit",
+                    "best_quality", "open_runs", "failed_runs", "status")
+EXPERIMENT_COLUMNS = ("index", "campaign", "experiment_id", "status", "station", "material", "growth_uid",
+                      "characterization_uid", "time")
 
 
 def parse_time(text: str | None, option: str, *, end: bool = False) -> float | None:
@@ -92,7 +97,8 @@ def _budget(campaign: str) -> int | None:
 
 
 def rows(store: RunStore, request: Query) -> list[dict[str, Any]]:
-    """The rows `request` asks for: experiments with their parameters as columns, or campaign summaries."""
+    """The rows `request` asks for: experiments with their parameters as columns (right after `index`, before
+    `campaign`), or campaign summaries."""
     if request.experiments:
         found = [{"index": row.pop("index"), **row.pop("params"), **row}
                  for row in store.experiments(where=request.where)]
@@ -100,6 +106,18 @@ def rows(store: RunStore, request: Query) -> list[dict[str, Any]]:
         found = [{**summary, "status": campaign_status(summary, _budget(summary["campaign"]))}
                  for summary in store.campaigns(request.where)]
     return [row for row in found if request.status in (None, row["status"])]
+
+
+def parameters(row: dict[str, Any]) -> dict[str, Any]:
+    """An experiment row's parameters."""
+    names = list(row)
+    return {name: row[name] for name in names[1:names.index("campaign")]}
+
+
+def frame(table: list[dict[str, Any]], experiments: bool) -> pd.DataFrame:
+    """Rows as a DataFrame; without rows, with the columns every row of experiments (or campaigns) has."""
+    return pd.DataFrame(table) if table else pd.DataFrame(columns=EXPERIMENT_COLUMNS if experiments
+                                                          else CAMPAIGN_COLUMNS)
 
 
 def check_export(path: Path) -> Path:
@@ -111,10 +129,10 @@ def check_export(path: Path) -> Path:
     return path
 
 
-def export(table: list[dict[str, Any]], path: Path) -> None:
-    """Write rows to a .csv or .parquet file (pandas)."""
-    frame = pd.DataFrame(table)
+def export(table: list[dict[str, Any]], path: Path, experiments: bool) -> None:
+    """Write rows of experiments (or campaigns) to a .csv or .parquet file (pandas)."""
+    data = frame(table, experiments)
     if check_export(path).suffix == ".csv":
-        frame.to_csv(path, index=False)
+        data.to_csv(path, index=False)
     else:
-        frame.to_parquet(path, index=False)
+        data.to_parquet(path, index=False)

@@ -16,54 +16,52 @@ Modules: ``chemistry`` (compositions), ``constraints`` (text → constraints, ta
 ``measurements`` and ``surrogate`` (band-gap data and deep ensemble), ``acquisition``, ``screen``,
 ``design`` (the whole step), ``discovery`` (design → synthesize → learn, with an injected ``measure``),
 ``superconductors`` (McMillan–Allen–Dynes Tc), ``threads`` (thread limits for small torch work).
+
+Each name is imported from its module on first use, so that the light parts (parsing a target or constraints)
+do not load torch, CHGNet and pymatgen's structure tools.
 """
 
-from planners.materials.acquisition import expected_improvement, probability_within, stability_weight
-from planners.materials.chemistry import CHALCOGENS, METALS, SPECIES, Candidate, composition_matrix
-from planners.materials.constraints import DesignConstraints, Target, parse_constraints, parse_target
-from planners.materials.design import propose
-from planners.materials.discovery import Measure, Round, discovery_loop
-from planners.materials.generate import build_structure, generate_candidates, orderings, smallest_supercell, unit_cell
-from planners.materials.measurements import Measurement, literature_bandgaps
-from planners.materials.relax import Relaxation, Relaxer, load_chgnet
-from planners.materials.screen import screen
-from planners.materials.stability import Stability, assess_stability, stability_from_energies
-from planners.materials.superconductors import mcmillan_allen_dynes_tc, screen_superconductors
-from planners.materials.surrogate import BandgapEnsemble, features
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = [
-    "CHALCOGENS",
-    "METALS",
-    "SPECIES",
-    "BandgapEnsemble",
-    "Candidate",
-    "DesignConstraints",
-    "Measure",
-    "Measurement",
-    "Relaxation",
-    "Relaxer",
-    "Round",
-    "Stability",
-    "Target",
-    "assess_stability",
-    "build_structure",
-    "composition_matrix",
-    "discovery_loop",
-    "expected_improvement",
-    "features",
-    "generate_candidates",
-    "literature_bandgaps",
-    "load_chgnet",
-    "mcmillan_allen_dynes_tc",
-    "orderings",
-    "parse_constraints",
-    "parse_target",
-    "probability_within",
-    "propose",
-    "screen",
-    "screen_superconductors",
-    "smallest_supercell",
-    "stability_from_energies",
-    "stability_weight",
-    "unit_cell",
-]
+_MODULES = {  # exported name → the module of this package that defines it
+    "expected_improvement": "acquisition", "probability_within": "acquisition", "stability_weight": "acquisition",
+    "CHALCOGENS": "chemistry", "Candidate": "chemistry", "METALS": "chemistry", "SPECIES": "chemistry",
+    "composition_matrix": "chemistry",
+    "DesignConstraints": "constraints", "Target": "constraints", "parse_constraints": "constraints",
+    "parse_target": "constraints",
+    "propose": "design",
+    "Measure": "discovery", "Round": "discovery", "discovery_loop": "discovery",
+    "build_structure": "generate", "generate_candidates": "generate", "orderings": "generate",
+    "smallest_supercell": "generate", "unit_cell": "generate",
+    "Measurement": "measurements", "literature_bandgaps": "measurements",
+    "Relaxation": "relax", "Relaxer": "relax", "load_chgnet": "relax",
+    "screen": "screen",
+    "Stability": "stability", "assess_stability": "stability", "stability_from_energies": "stability",
+    "mcmillan_allen_dynes_tc": "superconductors", "screen_superconductors": "superconductors",
+    "BandgapEnsemble": "surrogate", "features": "surrogate",
+}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+class _Package(types.ModuleType):
+    """This package: importing a submodule does not bind it over the function of the same name (``screen``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not (name in _MODULES and isinstance(value, types.ModuleType)):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -14,12 +14,15 @@ While relaxing, torch runs on ``Relaxer.threads`` threads (default 1) and BLAS o
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import io
 import json
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +34,11 @@ from planners.materials.threads import limited_threads
 if TYPE_CHECKING:
     from chgnet.model import CHGNet, StructOptimizer
 
+# CHGNet turns a tensor that requires grad into a number when it stacks cell volumes; nothing here takes a gradient
+# through them, and torch says so once per process on stderr.
+warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar",
+                        category=UserWarning, module="chgnet")
+
 CellMode = Literal["in-plane", "full", "fixed"]
 MODEL_NAME = "0.3.0"
 _CELL_MASKS: dict[str, list[int] | None] = {"in-plane": [1, 1, 0, 0, 0, 1], "full": None}
@@ -41,18 +49,27 @@ def load_chgnet(model_name: str = MODEL_NAME) -> CHGNet:
     return _load(model_name)
 
 
+def _unannounced() -> contextlib.redirect_stdout[io.StringIO]:
+    """Where CHGNet's announcements go ("CHGNet v0.3.0 initialized …", "… will run on cpu", printed whatever
+    `verbose` says): nowhere, for stdout belongs to the caller's results."""
+    return contextlib.redirect_stdout(io.StringIO())
+
+
 @functools.cache
 def _load(model_name: str) -> CHGNet:
     from chgnet.model import CHGNet
 
-    return CHGNet.load(model_name=model_name, use_device="cpu", verbose=False)
+    with _unannounced():
+        return CHGNet.load(model_name=model_name, use_device="cpu", verbose=False)
 
 
 @functools.cache
 def _optimizer(model_name: str) -> StructOptimizer:
     from chgnet.model import StructOptimizer
 
-    return StructOptimizer(model=load_chgnet(model_name), optimizer_class="FIRE", use_device="cpu")
+    model = load_chgnet(model_name)
+    with _unannounced():
+        return StructOptimizer(model=model, optimizer_class="FIRE", use_device="cpu")
 
 
 def structure_key(structure: Structure, settings: dict[str, Any]) -> str:

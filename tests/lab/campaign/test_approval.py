@@ -151,12 +151,13 @@ def run_campaign(store: Any, campaign_id: str, experiments: int, approved: dict[
     from lab.campaign.session import open_session
     from lab.settings import campaign_config, load_station
 
-    settings = campaign_config(campaign_id=campaign_id, experiments=experiments, approved=approved, **SETTINGS)
+    settings = campaign_config(campaign_id=campaign_id, experiments=experiments, approved=approved,
+                               approval_timeout_s=timeout_s, **SETTINGS)
     operator = Operator(campaign_id, answers)
     session = open_session(settings, load_station(), store)
     operator.start()
     try:
-        campaign(campaign_id, approval_timeout_s=timeout_s)
+        campaign(campaign_id)
         raised = None
     except CampaignStopped as exc:
         raised = exc
@@ -257,12 +258,12 @@ def test_the_terminal_desk_answers_a_paused_run(store: Any) -> None:
 
     read, write = os.pipe()
     os.write(write, b"perhaps\ny all fine\n")
-    settings = campaign_config(campaign_id="desk-yes", experiments=1, approved={}, **SETTINGS)
+    settings = campaign_config(campaign_id="desk-yes", experiments=1, approved={}, approval_timeout_s=60, **SETTINGS)
     console = Console(record=True, width=120)
     session = open_session(settings, load_station(), store)
     try:
         with os.fdopen(read) as stdin, ApprovalDesk("desk-yes", datetime.now(UTC), console, stdin=stdin):
-            campaign("desk-yes", approval_timeout_s=60)
+            campaign("desk-yes")
     finally:
         session.close()
         os.close(write)

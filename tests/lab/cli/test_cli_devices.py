@@ -15,6 +15,7 @@ import yaml
 from lab.campaign.drivers import station_twin
 from lab.settings import load_station
 from simulators.emulators.station import EMULATED_TIMEOUT_S, start_emulated_station
+from tests.processes import child, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -33,20 +34,17 @@ def _first_line(process: subprocess.Popen[str], timeout_s: float = 60.0) -> str:
 
 def test_emulate_prints_the_path_serves_a_client_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     link = tmp_path / "furnace"
-    process = subprocess.Popen([sys.executable, "-m", "lab", "emulate", "eurotherm", "--link", str(link)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
-    try:
+    with child([sys.executable, "-m", "lab", "emulate", "eurotherm", "--link", str(link)],
+               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path)) as process:
         assert _first_line(process) == str(link)
         instrument = minimalmodbus.Instrument(str(link), 1)
         instrument.serial.baudrate = 9600
         instrument.serial.timeout = 1.0
         assert 0.0 < instrument.read_register(1, 1) < 60.0  # a cold furnace reads room temperature
         instrument.serial.close()
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        _, err = stop(process, signal.SIGINT)  # killed if it does not stop in time, as on any way out
     assert process.returncode == 0, err
-    assert err.startswith("stopped after 1 requests"), err
+    assert err.startswith("stopped after 1 request;"), err
     assert not link.exists() and not link.is_symlink()
 
 

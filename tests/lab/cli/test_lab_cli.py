@@ -67,3 +67,119 @@ def test_a_search_space_beyond_the_station_limits_exits_2(tmp_path: Path) -> Non
     result = sdlab("simulate", "--config", str(path), home=tmp_path)
     assert result.returncode == 2
     assert "limits" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Everything a command could start or record raises instead (a refusal must come first; a campaign records
+    itself before it starts Prefect or the station)."""
+    import lab.campaign.fleet
+    import lab.cli.ui
+    import lab.design.flows
+    import lab.history.records
+    import simulators.emulators.base
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("bad input started something")
+
+    for owner, name in [(lab.history.records, "open_record"), (lab.campaign.fleet, "run_fleet"),
+                        (lab.design.flows, "design"),
+                        (lab.design.flows, "discover"), (lab.cli.ui, "start"),
+                        (simulators.emulators.base.PtyEmulator, "start")]:
+        monkeypatch.setattr(owner, name, started)
+
+
+BAD_NUMBER, OUT_OF_RANGE, MISSING_FILE, BAD_CHOICE, MISSING, NOT_APPLICABLE = (
+    "bad number", "out of range", "missing file", "bad choice", "missing", "not applicable")
+MISSING_PATH = "/nonexistent/folder/x.yaml"
+CAMPAIGN = str(GRAPHENE_STATION)  # a file that exists (run reads it as a campaign file only after the station)
+TARGET = ["--target", "bandgap_ev=1.7"]
+
+
+@pytest.mark.parametrize(("kind", "args", "says"), [
+    (BAD_NUMBER, ["simulate", "--experiments", "many"], "--experiments"),
+    (OUT_OF_RANGE, ["simulate", "--experiments", "0"], "experiments"),
+    (OUT_OF_RANGE, ["simulate", "--speedup", "-1"], "speedup"),
+    (OUT_OF_RANGE, ["simulate", "--transport", "serial", "--fault-rate", "2"], "--fault-rate"),
+    (MISSING_FILE, ["simulate", "--config", MISSING_PATH], "does not exist"),
+    (BAD_CHOICE, ["simulate", "--transport", "usb"], "--transport"),
+    (BAD_CHOICE, ["simulate", "--planner", "nope"], "unknown planner"),
+    (BAD_CHOICE, ["simulate", "--material", "unobtainium"], "material"),
+    (NOT_APPLICABLE, ["simulate", "--target-ev", "1.8"], "target_ev"),
+    (NOT_APPLICABLE, ["simulate", "--fault-rate", "0.1"], "--transport serial"),
+    (BAD_NUMBER, ["run", "--config", str(GRAPHENE_STATION), "--campaign", CAMPAIGN, "--approval-timeout", "soon"],
+     "--approval-timeout"),
+    (OUT_OF_RANGE, ["run", "--config", str(GRAPHENE_STATION), "--campaign", CAMPAIGN, "--approval-timeout", "0"],
+     "--approval-timeout"),
+    (MISSING_FILE, ["run", "--config", MISSING_PATH, "--campaign", CAMPAIGN], "does not exist"),
+    (MISSING_FILE, ["run", "--config", str(GRAPHENE_STATION), "--campaign", MISSING_PATH], "does not exist"),
+    (BAD_CHOICE, ["run", "--config", str(GRAPHENE_STATION), "--campaign", CAMPAIGN, "--approve-in", "email"],
+     "--approve-in"),
+    (MISSING, ["run", "--config", str(GRAPHENE_STATION)], "--campaign"),
+    (BAD_NUMBER, ["resume", "c", "--experiments", "few"], "--experiments"),
+    (OUT_OF_RANGE, ["resume", "c", "--approval-timeout", "0"], "--approval-timeout"),
+    (BAD_CHOICE, ["resume", "c", "--approve-in", "email"], "--approve-in"),
+    (MISSING_FILE, ["resume", "nosuch"], "no campaign 'nosuch'"),
+    (BAD_NUMBER, ["history", "--since", "yesterday"], "--since"),
+    (OUT_OF_RANGE, ["history", "--since", "2026-13-01"], "--since"),
+    (MISSING_FILE, ["history", "--output", "/nonexistent/folder/rows.csv"], "does not exist"),
+    (BAD_CHOICE, ["history", "--format", "xml"], "--format"),
+    (BAD_CHOICE, ["history", "--status", "bogus"], "unknown campaign status"),
+    (NOT_APPLICABLE, ["history", "--format", "json", "--output", "rows.csv"], "--format json"),
+    (BAD_NUMBER, ["emulate", "tpg", "--speedup", "fast"], "--speedup"),
+    (OUT_OF_RANGE, ["emulate", "tpg", "--fault-rate", "2"], "--fault-rate"),
+    (MISSING_FILE, ["emulate", "alicat", "--link", "/nonexistent/folder/alicat"], "does not exist"),
+    (BAD_CHOICE, ["emulate", "keithley"], "keithley"),
+    (MISSING_FILE, ["devices", "check", "--config", MISSING_PATH], "does not exist"),
+    (MISSING, ["devices", "check"], "--config"),
+    (BAD_CHOICE, ["devices", "nosuch"], "nosuch"),
+    (BAD_NUMBER, ["safety", "log", "--last", "x"], "--last"),
+    (OUT_OF_RANGE, ["safety", "log", "--last", "0"], "--last"),
+    (BAD_CHOICE, ["safety", "stop", "--station", "typo", "--operator", "a", "--reason", "r"], "unknown station"),
+    (BAD_CHOICE, ["safety", "status", "--station", "typo"], "unknown station"),
+    (MISSING, ["safety", "clear", "--station", "sim-graphene-1"], "--operator"),
+    (NOT_APPLICABLE, ["safety", "clear", "--station", "sim-graphene-1", "--operator", "a", "--reason", "r"],
+     "not latched"),
+    (BAD_CHOICE, ["safety", "nosuch"], "nosuch"),
+    (BAD_NUMBER, ["design", *TARGET, "--top", "x"], "--top"),
+    (OUT_OF_RANGE, ["design", *TARGET, "--top", "0"], "--top"),
+    (BAD_CHOICE, ["design", "--target", "bandgap_ev=one"], "cannot parse target"),
+    (BAD_CHOICE, ["design", *TARGET, "--constraint", "Nb-based"], "'Nb'"),
+    (MISSING, ["design"], "--target"),
+    (BAD_NUMBER, ["discover", *TARGET, "--simulate", "--budget", "x"], "--budget"),
+    (OUT_OF_RANGE, ["discover", *TARGET, "--simulate", "--budget", "0"], "--budget"),
+    (BAD_CHOICE, ["discover", *TARGET, "--simulate", "--campaign", "moon"], "--campaign"),
+    (NOT_APPLICABLE, ["discover", *TARGET], "--simulate"),
+    (BAD_NUMBER, ["ui", "--tiled-port", "http"], "--tiled-port"),
+    (OUT_OF_RANGE, ["ui", "--prefect-port", "70000"], "--prefect-port"),
+    (BAD_NUMBER, ["fleet", "--campaigns", "two"], "--campaigns"),
+    (OUT_OF_RANGE, ["fleet", "--campaigns", "0"], "--campaigns"),
+    (OUT_OF_RANGE, ["fleet", "--experiments", "0"], "experiments"),
+    (BAD_CHOICE, ["fleet", "--material", "unobtainium"], "material"),
+    (BAD_CHOICE, ["nosuch"], "nosuch"),
+    (MISSING, ["simulate", "--nosuch"], "--nosuch"),
+])
+def test_every_command_refuses_bad_input_with_exit_2_and_one_line(kind: str, args: list[str], says: str,
+                                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  sdlab_cli, nothing_starts) -> None:
+    monkeypatch.chdir(tmp_path)  # where relative paths would be written
+    refused = sdlab_cli(*args)
+    assert refused.code == 2, f"{kind}: {refused.err}"
+    assert refused.out == ""
+    assert len(refused.err_lines) == 1, refused.err
+    assert refused.err_lines[0].startswith("sdlab: error:") and says in refused.err_lines[0], refused.err
+    assert "Traceback" not in refused.err
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # nothing recorded
+
+
+def test_a_helper_service_that_does_not_start_is_one_line_and_exit_1(sdlab_cli, monkeypatch) -> None:
+    import lab.cli.campaigns
+    from lab.errors import ServiceError
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ServiceError("Prefect's temporary server exited with code 1 while starting")
+
+    monkeypatch.setattr(lab.cli.campaigns, "_run_campaign", fails)
+    failed = sdlab_cli("simulate")
+    assert failed.code == 1 and failed.out == ""
+    assert failed.err_lines == ["sdlab: error: Prefect's temporary server exited with code 1 while starting"]

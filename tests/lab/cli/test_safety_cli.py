@@ -74,3 +74,29 @@ def test_no_secret_from_run_metadata_reaches_the_audit_log() -> None:
     text = (audit.path).read_text()
     assert "s3cr3t" not in text and "hunter2" not in text
     assert next(read_audit())["source"] == {"plan": "cvd_growth", "run": "u1", "experiment_id": "c/0"}
+
+
+def test_stopping_an_unknown_station_is_refused_naming_the_known_ones(sdlab_cli) -> None:
+    refused = sdlab_cli("safety", "stop", "--station", "typo-station", "--operator", "a", "--reason", "r")
+    assert refused.code == 2 and refused.out == ""
+    (line,) = refused.err_lines
+    assert line.startswith("sdlab: error:") and "unknown station 'typo-station'" in line
+    assert "sim-graphene-1" in line and "sim-tmd-1" in line  # the built-in stations
+    assert sdlab_cli("safety", "status").out.strip() == "no station is latched"
+    assert sdlab_cli("safety", "status", "--station", "typo-station").code == 2
+    assert list(read_audit()) == []
+
+
+@pytest.mark.parametrize("seen", ["audit log", "campaign record"])
+def test_a_station_this_lab_has_driven_can_be_stopped(seen: str, home: Path, sdlab_cli) -> None:
+    from lab.history.records import CampaignRecord, open_record
+    from lab.settings import campaign_config, load_station
+
+    if seen == "audit log":
+        AuditLog("furnace-7").record("allow", device="furnace", method="write_setpoint", args=(20.0,))
+    else:
+        station = load_station().model_copy(update={"name": "furnace-7"})
+        open_record(CampaignRecord(campaign_config(campaign_id="on-furnace-7"), station))
+    stopped = sdlab_cli("safety", "stop", "--station", "furnace-7", "--operator", "ann", "--reason", "smell of gas")
+    assert stopped.code == 0 and "furnace-7: latched" in stopped.out
+    assert "furnace-7: LATCHED since" in sdlab_cli("safety", "status").out

@@ -21,7 +21,15 @@ from ophyd.sim import det
 from lab.cli.app import main
 from lab.errors import UserError
 from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunFilter, RunStore, live_server
-from lab.history.tables import campaign_status, parse_time, query, rows
+from lab.history.tables import (
+    CAMPAIGN_COLUMNS,
+    EXPERIMENT_COLUMNS,
+    campaign_status,
+    parameters,
+    parse_time,
+    query,
+    rows,
+)
 
 # (campaign, station, material, outcomes): one growth and one characterization run per outcome
 CAMPAIGNS = [("g-early", "furnace-a", "graphene", [{"failed": False, "quality": 0.4},
@@ -55,6 +63,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunStore
             time.sleep(1.1)
             between = time.time()
             time.sleep(1.1)
+    store.client  # noqa: B018 (waits until everything is written: another process may read it first)
     yield store, home, between
     store.close()
 
@@ -116,6 +125,14 @@ def test_one_campaigns_experiments_have_parameters_as_columns(catalog) -> None:
     assert found[0]["temperature_c"] == 1000.0 and found[0]["substrate"] == "Cu"
     assert found[1]["error"] == "NaN"
     assert found[0]["growth_uid"] and found[0]["characterization_uid"]
+
+
+def test_every_row_has_the_columns_an_empty_table_keeps(catalog) -> None:
+    store, _, _ = catalog
+    assert [tuple(row) for row in rows(store, query())] == [CAMPAIGN_COLUMNS] * 3
+    experiments = rows(store, query(experiments=True))
+    assert experiments and all(set(EXPERIMENT_COLUMNS) <= set(row) for row in experiments)
+    assert parameters(experiments[0]) == {"temperature_c": 1000.0, "substrate": "Cu"}
 
 
 def test_campaign_status_prefers_the_budget_when_known() -> None:

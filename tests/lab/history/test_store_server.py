@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import child
+
 OWNER = """
 import os, sys
 from pathlib import Path
@@ -45,14 +47,13 @@ def _gone(pid: int, within_s: float) -> bool:
 
 def test_the_server_child_exits_when_its_owner_is_killed_and_what_was_written_stays(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog"
-    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(catalog)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
-    assert owner.stdout is not None
-    server_pid = int(owner.stdout.readline())
-    assert _stat(server_pid) is not None and _stat(server_pid)[1] == owner.pid
-    owner.send_signal(signal.SIGKILL)
-    owner.wait()
-    assert _gone(server_pid, within_s=10)
+    with child([sys.executable, "-c", OWNER, str(catalog)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+               env={**os.environ, "PYTHONPATH": os.getcwd()}) as owner:
+        server_pid = int(owner.stdout.readline())
+        assert _stat(server_pid) is not None and _stat(server_pid)[1] == owner.pid
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        assert _gone(server_pid, within_s=10)
 
     from lab.history.store import RunStore
 
@@ -61,25 +62,19 @@ def test_the_server_child_exits_when_its_owner_is_killed_and_what_was_written_st
 
 
 def test_the_server_child_exits_when_its_owner_dies_before_reading_the_address(tmp_path: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-m", "lab.history.catalog_server", str(tmp_path / "catalog")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert child.stdout is not None
-    child.stdout.close()  # the announcement cannot be written: the owner is gone
-    try:
-        assert child.wait(timeout=120) == 1
-    finally:
-        child.kill()
+    with child([sys.executable, "-m", "lab.history.catalog_server", str(tmp_path / "catalog")],
+               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as server:
+        server.stdout.close()  # the announcement cannot be written: the owner is gone
+        assert server.wait(timeout=120) == 1
 
 
 def _kill_owner(script: str, env: dict[str, str] | None = None) -> int:
     """Run `script` (it prints a helper's pid once set up), SIGKILL it, and return the helper's pid."""
-    owner = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, text=True,
-                             env=env)
-    assert owner.stdout is not None
-    pid = int(owner.stdout.readline())
-    assert _stat(pid) is not None
-    owner.send_signal(signal.SIGKILL)
-    owner.wait()
+    with child([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, text=True, env=env) as owner:
+        pid = int(owner.stdout.readline())
+        assert _stat(pid) is not None
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
     return pid
 
 
@@ -90,12 +85,11 @@ def _assert_gone(pid: int, within_s: float) -> None:
     assert gone, "the helper outlived the process that started it"
 
 
-def test_a_reaped_helper_is_terminated_when_its_owner_is_killed() -> None:
+def test_a_helper_in_the_helper_group_is_terminated_when_its_owner_is_killed() -> None:
     pid = _kill_owner("""
         import subprocess, time
-        from lab.reaper import reap_with_this_process
-        helper = subprocess.Popen(["sleep", "300"], start_new_session=True)
-        reap_with_this_process(helper.pid)
+        from lab.reaper import helper_group
+        helper = subprocess.Popen(["sleep", "300"], process_group=helper_group())
         print(helper.pid, flush=True)
         time.sleep(300)
     """)
@@ -105,12 +99,12 @@ def test_a_reaped_helper_is_terminated_when_its_owner_is_killed() -> None:
 @pytest.mark.e2e
 def test_prefects_temporary_server_stops_when_the_campaign_process_is_killed(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {"PREFECT_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env |= {"PREFECT_HOME": str(tmp_path), "SDLAB_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     pid = _kill_owner("""
         import time
         from prefect.server.api.server import SubprocessASGIServer
-        from lab.campaign.flows import start_prefect
-        start_prefect().join()
+        from lab.campaign.prefect_server import start_prefect
+        start_prefect().wait()
         print(SubprocessASGIServer().server_process.pid, flush=True)
         time.sleep(300)
     """, env=env)

@@ -1,0 +1,120 @@
+"""Prefect's temporary server (the one flows use when no `PREFECT_API_URL` is set): one per process, started here,
+tied to this process from the moment it exists, and a start-up that fails is one clear line.
+
+Prefect would start it on first use (`SubprocessASGIServer().start()`), but a start-up that fails for a moment on a
+busy host (a health check that times out or is cut off) leaves that server running while Prefect forgets it, and
+its next use starts a second server on the same port ("address already in use"); and the server exists for a while
+before anything could tie it to this process. Here it is launched in this process's helper group (`lab.reaper`),
+its output goes to `$SDLAB_HOME/logs/prefect-server.log`, and it is registered as Prefect's server before its
+health is awaited, so Prefect never starts another one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import prefect
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import get_current_settings
+
+from lab.errors import ServiceError
+from lab.home import sdlab_home
+from lab.reaper import helper_group
+
+HEALTH_POLL_S = 0.2
+_lock = threading.Lock()
+
+
+def server_log() -> str:
+    """Where the temporary server writes its output."""
+    folder = sdlab_home() / "logs"
+    folder.mkdir(exist_ok=True)
+    return str(folder / "prefect-server.log")
+
+
+def _launch(port: int) -> subprocess.Popen[bytes]:
+    """The server process on `port`, as Prefect 3's `SubprocessASGIServer` runs it (uvicorn, no UI), in this
+    process's helper group."""
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+           "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
+    with open(server_log(), "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+                                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                                 "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, process_group=helper_group())
+
+
+def _await_health(server: SubprocessASGIServer, timeout_s: float) -> None:
+    """Return once the server answers its health check; ServiceError when it exits or stays silent too long."""
+    assert server.server_process is not None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        code = server.server_process.poll()
+        if code is not None:
+            raise ServiceError(f"Prefect's temporary server exited with code {code} while starting (log: "
+                               f"{server_log()}); set PREFECT_API_URL to a running Prefect server (e.g. sdlab ui) "
+                               "to use that instead")
+        try:
+            if httpx.get(f"{server.api_url}/health", timeout=HEALTH_POLL_S * 10, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass  # not listening yet, or too busy to answer: it is still starting
+        if time.monotonic() > deadline:
+            raise ServiceError(f"Prefect's temporary server did not answer within {timeout_s:g} s (log: "
+                               f"{server_log()}); on a busy host raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_"
+                               "SECONDS, or set PREFECT_API_URL to a running Prefect server (e.g. sdlab ui)")
+        time.sleep(HEALTH_POLL_S)
+
+
+def ensure_server() -> None:
+    """Start Prefect's temporary server unless a Prefect API is configured or it runs already; return once it
+    answers. ServiceError (one line) when it does not start; it is then stopped."""
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        return
+    with _lock:
+        server = SubprocessASGIServer()
+        if server.running:
+            return
+        server.port = server.find_available_port()
+        server.server_process = _launch(server.port)
+        server.running = True  # Prefect's own uses find it running, so they never start another
+        atexit.register(server.stop)
+        try:
+            _await_health(server, settings.server.ephemeral.startup_timeout_seconds)
+        except BaseException:
+            server.stop()
+            raise
+
+
+class PrefectStart(threading.Thread):
+    """`ensure_server` in the background, so that the server comes up while the catalog and the station start."""
+
+    def __init__(self) -> None:
+        super().__init__(name="prefect-start", daemon=True)
+        self.failure: ServiceError | None = None
+
+    def run(self) -> None:
+        try:
+            ensure_server()
+        except ServiceError as exc:
+            self.failure = exc
+
+    def wait(self) -> None:
+        """Block until the server answers; ServiceError if it did not start."""
+        self.join()
+        if self.failure is not None:
+            raise self.failure
+
+
+def start_prefect() -> PrefectStart:
+    """Start Prefect's temporary server in the background (see `ensure_server`); `wait()` before the first flow."""
+    starting = PrefectStart()
+    starting.start()
+    return starting

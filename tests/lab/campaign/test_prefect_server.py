@@ -1,0 +1,86 @@
+"""Prefect's temporary server: one per process, whatever its start-up meets, and a failure is one clear line.
+
+The server process here is a stand-in: a `uvicorn` package first on PYTHONPATH, so that `python -m uvicorn
+--port N …` (how the server is launched) runs it. It records each launch and answers Prefect's health check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+
+from lab.campaign.prefect_server import start_prefect
+from lab.errors import ServiceError
+
+FAKE_UVICORN = """
+import os, socket, sys
+with open(os.environ["FAKE_UVICORN_LAUNCHES"], "a") as launches:
+    launches.write(f"{os.getpid()}\\n")
+if os.environ["FAKE_UVICORN"] == "exit":
+    sys.exit(1)
+server = socket.create_server(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+cut = os.environ["FAKE_UVICORN"] == "cut-first"
+while True:
+    connection, _ = server.accept()
+    connection.recv(65536)
+    if not cut:  # the first health check of a busy server: cut off without an answer
+        connection.sendall(b"HTTP/1.1 200 OK\\r\\ncontent-length: 4\\r\\nconnection: close\\r\\n\\r\\ntrue")
+    cut = False
+    connection.close()
+"""
+
+
+def launches(home: Path) -> list[int]:
+    path = home / "launches"
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+@pytest.fixture
+def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A home whose Prefect server is the stand-in; no Prefect API configured; every launch killed afterwards."""
+    package = tmp_path / "fake" / "uvicorn"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(FAKE_UVICORN)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
+    monkeypatch.setenv("FAKE_UVICORN_LAUNCHES", str(tmp_path / "launches"))
+    monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(SubprocessASGIServer, "_instances", {})  # no server of this session's
+    try:
+        with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: True}, restore_defaults={PREFECT_API_URL}):
+            yield tmp_path
+    finally:
+        SubprocessASGIServer().stop()
+        for pid in launches(tmp_path):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server(
+        fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_UVICORN", "cut-first")
+    start_prefect().wait()
+    server = SubprocessASGIServer()
+    server.start()  # what Prefect's client does on first use
+    assert len(launches(fake_server)) == 1
+    assert httpx.get(f"{server.api_url}/health", trust_env=False).status_code == 200
+
+
+def test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again(
+        fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_UVICORN", "exit")
+    with pytest.raises(ServiceError) as failure:
+        start_prefect().wait()
+    said = str(failure.value)
+    assert "\n" not in said and "Prefect's temporary server exited with code 1 while starting" in said
+    assert str(fake_server / "logs" / "prefect-server.log") in said
+    assert len(launches(fake_server)) == 1 and not SubprocessASGIServer().running

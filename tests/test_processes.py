@@ -1,0 +1,44 @@
+"""The tests' child processes are killed when a test ends, also when they ignore the signal meant to stop them."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.processes import child, stop
+
+IGNORES_CTRL_C = ("import signal, subprocess, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                  "helper = subprocess.Popen(['sleep', '600']); print(helper.pid, flush=True); time.sleep(600)")
+
+
+def _ends(pid: int, within_s: float = 30.0) -> bool:
+    """Whether process `pid` is gone (or a zombie) within `within_s`."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rpartition(")")[2].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_child_that_ignores_ctrl_c_is_killed_with_what_it_started() -> None:
+    with child([sys.executable, "-c", IGNORES_CTRL_C], stdout=subprocess.PIPE, text=True) as process:
+        helper = int(process.stdout.readline())
+        with pytest.raises(subprocess.TimeoutExpired):
+            stop(process, signal.SIGINT, wait_s=1.0)
+    assert process.returncode == -signal.SIGKILL
+    assert _ends(helper)
+
+
+def test_a_child_is_killed_when_the_test_fails_while_it_runs() -> None:
+    with pytest.raises(AssertionError), child([sys.executable, "-c", "import time; time.sleep(600)"]) as process:
+        raise AssertionError("the test failed")
+    assert process.returncode == -signal.SIGKILL
