@@ -103,7 +103,7 @@ def dask_runner(workers: int) -> Iterator[Any]:
     dask_log = logging.getLogger("distributed")
     level = dask_log.level
     dask_log.setLevel(logging.WARNING)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.WARNING)
     try:
         yield DaskTaskRunner(address=cluster.scheduler_address)

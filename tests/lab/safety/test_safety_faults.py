@@ -152,13 +152,13 @@ def test_a_process_killed_during_growth_ends_latched_in_the_safe_state_with_its_
 
 @pytest.mark.e2e
 def test_an_unrecoverable_fault_stops_the_campaign_cleanly_with_its_history_intact(
-        sdlab_home: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from lab.campaign.flows import campaign
     from lab.campaign.session import open_session
     from lab.history.store import GROWTH_PLAN, RunStore
     from lab.settings import campaign_config
 
-    monkeypatch.setenv("SDLAB_HOME", str(sdlab_home))
+    monkeypatch.setenv("SDLAB_HOME", str(tmp_path))  # its own: the station it latches is no other test's
     settings = campaign_config(campaign_id="safety-fault", experiments=2, seed=1, spots=4, speedup=6000.0)
     with RunStore() as store:
         session = open_session(settings, CONFIG, store, transport="serial")
