@@ -38,7 +38,7 @@ def design_command(
     seed: SeedOption = 0,
 ) -> None:
     """Propose candidate compositions for a target property, ranked with prediction ± uncertainty and stability."""
-    from lab.design.requests import check_request
+    from lab.design.checks import check_request
 
     check_request(target, constraint, top, seed)
     from lab.campaign.prefect_server import ensure_server
@@ -64,7 +64,7 @@ def discover_command(
     """Discovery loop: design → synthesize the top candidate → measure its PL gap → learn → next candidate."""
     if not simulate:
         raise UserError("discover on hardware is not available yet; add --simulate to run it in the simulated lab")
-    from lab.design.requests import check_request
+    from lab.design.checks import check_request
 
     check_request(target, constraint, top, seed, budget)
     from lab.campaign.prefect_server import ensure_server

@@ -28,7 +28,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
-from lab.design.requests import check_request, user_errors
+from lab.design.checks import check_request, user_errors
 from lab.design.twin import TwinCampaign
 from lab.errors import UserError
 from lab.home import sdlab_home

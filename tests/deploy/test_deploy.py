@@ -96,3 +96,16 @@ def test_prefect_accepts_the_pools_and_deployments(prefect_harness: None, tmp_pa
         assert deployment.work_pool_name == expected["work_pool"]["name"]
         assert deployment.entrypoint == expected["entrypoint"]
         assert deployment.global_concurrency_limit.limit == 1
+
+
+def test_no_module_beside_a_deployed_flow_shadows_an_installed_package() -> None:
+    """Prefect loads a deployment's entrypoint as a script, with its folder first on sys.path: a module there named
+    like an installed package (say `requests.py`) would be imported in its place, by Prefect itself."""
+    import sysconfig
+    from importlib.machinery import PathFinder
+
+    installed = [sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    folders = {(ROOT / d["entrypoint"].split(":")[0]).parent for d in _deployments()}
+    shadowing = [f"{folder.relative_to(ROOT)}/{module.name}" for folder in folders for module in folder.glob("*.py")
+                 if module.stem != "__init__" and PathFinder.find_spec(module.stem, installed) is not None]
+    assert shadowing == []
