@@ -67,3 +67,42 @@ def run(args: Sequence[str], timeout_s: float = 120.0, **popen: Any) -> subproce
     with child(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen) as process:
         out, err = process.communicate(timeout=timeout_s)
     return subprocess.CompletedProcess(list(args), process.returncode, out, err)
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first, then the parent's pid); None once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return None
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def children(parent: int, command: bytes = b"") -> list[int]:
+    """Pids of the running children of `parent` whose command line contains `command`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        try:
+            line = (entry / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
+            continue
+        if stat is not None and int(stat[1]) == parent and command in line:
+            found.append(int(entry.name))
+    return found
+
+
+def kill_all(pids: Sequence[int]) -> None:
+    """SIGKILL those of `pids` still running (helpers a test must not leave behind)."""
+    for pid in pids:
+        if running(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+

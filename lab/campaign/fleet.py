@@ -103,12 +103,14 @@ def dask_runner(workers: int) -> Iterator[Any]:
     dask_log = logging.getLogger("distributed")
     level = dask_log.level
     dask_log.setLevel(logging.WARNING)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.WARNING)
     try:
-        yield DaskTaskRunner(address=cluster.scheduler_address)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.WARNING)
+        try:
+            yield DaskTaskRunner(address=cluster.scheduler_address)
+        finally:
+            _close_quietly(cluster)
     finally:
-        _close_quietly(cluster)
         dask_log.setLevel(level)
 
 
@@ -118,13 +120,16 @@ def _silence_dask() -> None:
 
 
 def _close_quietly(cluster: Any) -> None:
-    """Silence the cluster's workers and scheduler, then close the workers and, once they are gone, the scheduler."""
+    """Silence the cluster's workers and scheduler, then close the workers and, once they are gone, the scheduler
+    (`LocalCluster.close` closes them in that order)."""
     from distributed import Client
 
-    with Client(cluster, set_as_default=False) as client:
-        client.run(_silence_dask)
-    _silence_dask()
-    cluster.close()
+    try:
+        with Client(cluster, set_as_default=False) as client:
+            client.run(_silence_dask)
+    finally:
+        _silence_dask()
+        cluster.close()
 
 
 @contextmanager

@@ -27,7 +27,8 @@ from lab.errors import ServiceError
 from lab.home import sdlab_home
 from lab.reaper import helper_group
 
-HEALTH_POLL_S = 0.2
+HEALTH_POLL_S = 0.2  # between health checks while the server starts
+HEALTH_TIMEOUT_S = 2.0  # a check a busy server does not answer in time is simply made again
 _lock = threading.Lock()
 
 
@@ -39,8 +40,8 @@ def server_log() -> str:
 
 
 def _launch(port: int) -> subprocess.Popen[bytes]:
-    """The server process on `port`, as Prefect 3's `SubprocessASGIServer` runs it (uvicorn, no UI), in this
-    process's helper group."""
+    """The server process on `port`, run as Prefect 3 runs it (`SubprocessASGIServer._run_uvicorn_command`: uvicorn,
+    no UI), but in this process's helper group and with its output in the log."""
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
            "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
     with open(server_log(), "ab") as log:
@@ -61,7 +62,7 @@ def _await_health(server: SubprocessASGIServer, timeout_s: float) -> None:
                                f"{server_log()}); set PREFECT_API_URL to a running Prefect server (e.g. sdlab ui) "
                                "to use that instead")
         try:
-            if httpx.get(f"{server.api_url}/health", timeout=HEALTH_POLL_S * 10, trust_env=False).status_code == 200:
+            if httpx.get(f"{server.api_url}/health", timeout=HEALTH_TIMEOUT_S, trust_env=False).status_code == 200:
                 return
         except httpx.HTTPError:
             pass  # not listening yet, or too busy to answer: it is still starting

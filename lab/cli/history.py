@@ -9,6 +9,7 @@ shows every column in full, a row per line; `--format csv|json` and `--output` g
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -70,10 +71,9 @@ def history(
         export(found, output, request.experiments)
         print(f"{plural(len(found), 'row')} written to {output}", file=sys.stderr)
         return
-    filters = " ".join(f"{option} {value}" for option, value in (("--station", station), ("--material", material),
-                       ("--since", since), ("--until", until), ("--status", status)) if value is not None)
-    _emit(found, format or Format.table, wide, request.experiments, _nothing(campaign_id, request.experiments,
-                                                                            filters))
+    filters = _filters(station=station, material=material, since=since, until=until, status=status)
+    _emit(found, format or Format.table, wide, request.experiments,
+          _nothing(campaign_id, request.experiments, filters))
 
 
 def _check_views(format: Format | None, wide: bool, output: Path | None) -> None:
@@ -83,6 +83,11 @@ def _check_views(format: Format | None, wide: bool, output: Path | None) -> None
                         "its format; drop --format")
     if wide and (output is not None or format not in (None, Format.table)):
         raise UserError("--wide shows the table; csv, json and --output already hold every column: drop --wide")
+
+
+def _filters(**given: str | None) -> str:
+    """The filters given, as typed: `--station S --status failed`."""
+    return " ".join(f"--{name} {value}" for name, value in given.items() if value is not None)
 
 
 def _nothing(campaign_id: str | None, experiments: bool, filters: str) -> str:
@@ -113,9 +118,9 @@ def _emit(rows: list[dict[str, Any]], format: Format, wide: bool, experiments: b
 
 def _text(value: Any) -> str:
     """A cell: numbers to six significant digits, nothing as '-'."""
-    if value is None or value != value:  # None or NaN
-        return "-"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:g}"
+    return "-" if value is None else str(value)
 
 
 def _short(uid: str | None) -> str:

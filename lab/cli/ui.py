@@ -25,6 +25,7 @@ from lab.cli.common import console
 from lab.errors import UserError
 from lab.history.store import forget_server, live_server, record_server
 from lab.home import sdlab_home
+from lab.reaper import helper_group
 
 LOOPBACK_NAMES = {"localhost"}
 STARTUP_TIMEOUT_S = 120.0
@@ -86,8 +87,10 @@ class Service:
 def _spawn(name: str, command: list[str], health: str, logs: Path, env: dict[str, str]) -> Service:
     log = logs / f"ui-{name}.log"
     stream: IO[bytes] = log.open("wb")
-    # A session of its own: a terminal's Ctrl-C reaches only `sdlab ui`, which stops the children in order.
-    process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    # In the helper group (`lab.reaper`): a terminal's Ctrl-C reaches only `sdlab ui`, which stops the children in
+    # order, and `sdlab ui` killed at any moment leaves no server running.
+    process = subprocess.Popen(command, stdout=stream, stderr=subprocess.STDOUT, env=env,
+                               process_group=helper_group())
     stream.close()
     return Service(name, process, health, log)
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from lab.cli.ui import client_host, is_loopback, url
+from tests.processes import child, children, kill_all
 
 
 def _free_port() -> int:
@@ -72,3 +73,23 @@ def test_ui_serves_prefect_and_the_catalog_until_sigint(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert not _listening(prefect_port) and not _listening(tiled_port)
     assert not (tmp_path / "catalog" / "server.json").exists()
+
+
+@pytest.mark.e2e
+def test_ui_killed_leaves_no_server_listening(tmp_path: Path) -> None:
+    prefect_port, tiled_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_HOME")}
+    with child([sys.executable, "-m", "lab", "ui", "--prefect-port", str(prefect_port), "--tiled-port",
+                str(tiled_port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+               env={**env, "SDLAB_HOME": str(tmp_path)}) as process:
+        assert process.stdout.readline().startswith("Prefect UI")  # both servers answer
+        servers = children(process.pid, b"serve")
+        try:
+            os.kill(process.pid, signal.SIGKILL)  # no chance to stop them
+            process.wait()
+            deadline = time.monotonic() + 60
+            while (_listening(prefect_port) or _listening(tiled_port)) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not _listening(prefect_port) and not _listening(tiled_port)
+        finally:
+            kill_all(servers)
