@@ -38,6 +38,12 @@ while True:
 """
 
 
+ISOLATED = "SDLAB_TEST_PREFECT_SERVER_ALONE"
+# A process that already ran a Prefect test harness keeps its server and settings about; these tests run each in
+# a fresh interpreter (test_each_in_a_process_of_its_own), where nothing but the stand-in can answer.
+alone = pytest.mark.skipif(not os.environ.get(ISOLATED), reason="runs in a process of its own")
+
+
 def launches(home: Path) -> list[int]:
     path = home / "launches"
     return [int(pid) for pid in path.read_text().split()] if path.exists() else []
@@ -65,6 +71,7 @@ def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
                 os.kill(pid, signal.SIGKILL)
 
 
+@alone
 def test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server(
         fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_UVICORN", "cut-first")
@@ -75,6 +82,7 @@ def test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server(
     assert httpx.get(f"{server.api_url}/health", trust_env=False).status_code == 200
 
 
+@alone
 def test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again(
         fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_UVICORN", "exit")
@@ -84,3 +92,16 @@ def test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again(
     assert "\n" not in said and "Prefect's temporary server exited with code 1 while starting" in said
     assert str(fake_server / "logs" / "prefect-server.log") in said
     assert len(launches(fake_server)) == 1 and not SubprocessASGIServer().running
+
+
+@pytest.mark.skipif(bool(os.environ.get(ISOLATED)), reason="the process of its own")
+@pytest.mark.parametrize("name", ["test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server",
+                                  "test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again"])
+def test_each_in_a_process_of_its_own(name: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                             f"{__file__}::{name}"], env={**os.environ, ISOLATED: "1"}, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-3000:]
