@@ -10,10 +10,14 @@ export DO_NOT_TRACK := 1
 $(PY):
 	python3 -m venv $(VENV)
 
-# torch is pinned to the CPU range the machine ships (>=2.4,<2.14) in pyproject.toml.
+# torch is pinned to the CPU range the machine ships (>=2.4,<2.14) in pyproject.toml. pip installs it first (pip
+# takes the local CPU wheel; uv would not look there), then uv installs the rest in half pip's time; where uv cannot
+# reach an index, pip installs the rest.
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet uv "torch>=2.4,<2.14"
+	VIRTUAL_ENV=$(abspath $(VENV)) UV_NATIVE_TLS=1 $(VENV)/bin/uv pip install --quiet -e ".[test]" \
+		|| $(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 simulate: $(STAMP)
