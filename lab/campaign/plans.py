@@ -20,6 +20,7 @@ from ophyd import Signal
 from devices.config import PUMP_LINE
 from devices.optics import Spectrometer
 from devices.station import Station
+from lab.history.schemas import compile_document_schemas
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
 from lab.safety.rules import safe_state_commands
 
@@ -76,7 +77,9 @@ def _enter(station: Station, step: Signal, name: str) -> Plan:
 
 
 def run_engine(station: Station) -> RunEngine:
-    """A RunEngine that runs plans in the station's time (`Clock.bind`): their sleeps are clock seconds."""
+    """A RunEngine that runs plans in the station's time (`Clock.bind`): their sleeps are clock seconds. Documents
+    are validated by compiled schemas (`lab.history.schemas`)."""
+    compile_document_schemas()
     engine = RunEngine(context_managers=[])
     station.clock.bind(engine)
     return engine

@@ -31,6 +31,7 @@ from tiled.client import from_uri
 from tiled.queries import Key
 
 from lab.history.catalog_server import STOP
+from lab.history.schemas import compile_document_schemas
 from lab.home import sdlab_home
 
 GROWTH_PLAN = "cvd_growth"
@@ -159,6 +160,7 @@ class RunStore:
             uri = self._server.uri if self._server else info["uri"]
         self._client = from_uri(uri)
         self._writes = BackgroundWriter()
+        compile_document_schemas()
 
     @property
     def client(self) -> Any:
