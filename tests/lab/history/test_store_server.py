@@ -99,7 +99,8 @@ def test_a_helper_in_the_helper_group_is_terminated_when_its_owner_is_killed() -
 @pytest.mark.e2e
 def test_prefects_temporary_server_stops_when_the_campaign_process_is_killed(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {"PREFECT_HOME": str(tmp_path), "SDLAB_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env |= {"PREFECT_HOME": str(tmp_path), "SDLAB_HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}  # as the CLI sets it: a busy host is slow
     pid = _kill_owner("""
         import time
         from prefect.server.api.server import SubprocessASGIServer
