@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 
 import numpy as np
 
@@ -15,12 +16,28 @@ _WDF_UNITS: dict[str, Unit] = {"RamanShift": "cm-1", "Nanometre": "nm", "Electro
 _SPC_UNITS: dict[str, Unit] = {"XRAMANS": "cm-1", "XNMETR": "nm", "XEV": "eV", "XARB": "cm-1"}
 
 
+def _check_blocks(path: str) -> None:
+    """UserError unless the file is a chain of WiRE blocks (16-byte headers: id, uid, size) that ends at its end:
+    the reader walks that chain and would loop forever on a block of size 0."""
+    with open(path, "rb") as stream:
+        end = stream.seek(0, io.SEEK_END)
+        position = 0
+        while position < end:
+            stream.seek(position)
+            header = stream.read(16)
+            size = struct.unpack("<IIQ", header)[2] if len(header) == 16 else 0
+            if size < 16 or position + size > end:
+                raise UserError(f"{path}: not a readable wdf file (damaged block at byte {position}); export it again")
+            position += size
+
+
 def read_wdf(path: str) -> SpectrumFile:
     """A Renishaw WiRE file: its spectra over its x-list, the laser from the header, and for a map (more than one
     spectrum with X/Y origins) each spectrum's stage position."""
     from wdf import Wdf
     from wdf.origin import WdfDataType
 
+    _check_blocks(path)
     with Wdf(path) as wdf:
         header = wdf.hdr
         xlist = wdf.xlist()

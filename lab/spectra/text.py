@@ -61,11 +61,11 @@ def _best_reading(lines: list[str]) -> tuple[str | None, bool, int, int]:
     return best[1], best[2], best[3], best[4]
 
 
-def _unit(names: list[str], axis: np.ndarray, given: Unit | None) -> Unit:
+def _unit(axis_name: str, axis: np.ndarray, given: Unit | None) -> Unit:
     if given is not None:
         return given
     for unit, pattern in _UNIT_WORDS:
-        if names and pattern.search(names[0]):
+        if pattern.search(axis_name):
             return unit
     return "eV" if np.min(axis) >= 0.5 and np.max(axis) <= 6.0 else "cm-1"
 
@@ -86,11 +86,12 @@ def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
     rows = parsed
     header = [_split(line, delimiter) for line in lines[:first]]
     names = header[-1] if header and len(header[-1]) == width else []
+    axis_name = (names[0] if names else " ".join(header[-1])) if header else ""
     data = np.array(rows)
     if width == 4 and _is_long_map(data):
-        return _long_map(path, data, _unit(names[2:], data[:, 2], unit))
+        return _long_map(path, data, _unit(names[2] if names else axis_name, data[:, 2], unit))
     axis = data[:, 0]
-    found = _unit(names, axis, unit)
+    found = _unit(axis_name, axis, unit)
     spectra = [RawSpectrum(names[k] if names else (f"column {k + 1}" if width > 2 else "spectrum"),
                            axis, data[:, k], found) for k in range(1, width)]
     return SpectrumFile(path, spectra)
@@ -99,7 +100,7 @@ def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
 def _is_long_map(data: np.ndarray) -> bool:
     """Whether four columns are ``x, y, axis, counts`` rows of a map (the axis repeats for each position)."""
     positions = np.unique(data[:, :2], axis=0)
-    return len(positions) > 1 and len(data) % len(positions) == 0 and len(np.unique(data[:, 2])) < len(data)
+    return 1 < len(positions) <= len(data) // 3 and len(data) % len(positions) == 0
 
 
 def _long_map(path: str, data: np.ndarray, unit: Unit) -> SpectrumFile:
