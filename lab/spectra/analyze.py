@@ -124,7 +124,9 @@ def analyze(raws: Sequence[RawSpectrum], target: Target, workers: int | None = N
     chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
     if workers == 1 or len(chunks) == 1:
         return list(_each(map(_chunk, chunks, [target] * len(chunks)), progress))
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+    context = get_context("forkserver")  # not fork: the caller may have started threads (torch, Prefect)
+    context.set_forkserver_preload(["lab.spectra.analyze"])  # workers fork from a server that has scipy loaded
+    with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
         return list(_each(pool.map(_chunk, chunks, [target] * len(chunks)), progress))
 
 
