@@ -369,7 +369,7 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
     planner.suggest(campaign.material_spec.literature_recipes(space))  # the first experiments, unless they ran
     if campaign.warm_start is not None:
         warm_start(planner, store, campaign.warm_start)
-    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world)
+    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world, campaign.world_file)
     emulation = None
     if transport == "serial":
         emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)

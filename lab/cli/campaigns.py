@@ -59,8 +59,16 @@ def simulate(
     warm_start: Annotated[str | None, typer.Option("--warm-start", help="Seed the planner with the experiments of "
                                                                        "this campaign (e.g. one sdlab import made).")
                           ] = None,
+    world: Annotated[Path | None, typer.Option("--world", help="Graphene: grow in this calibrated world (sdlab "
+                                                               "calibrate --out) instead of the seed's.")] = None,
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
+    if world is not None:
+        from lab.cli.calibrate import load_world
+
+        load_world(world)  # refuse a bad file before anything starts
+        if material != "graphene":
+            raise UserError(f"--world {world}: calibrated worlds are graphene worlds; drop --material {material}")
     if fault_rate and transport is not Transport.serial:
         raise UserError("--fault-rate applies to --transport serial (faults on its serial lines); the sim transport "
                         "has no line to fault: add --transport serial, or drop --fault-rate")
@@ -68,7 +76,7 @@ def simulate(
     cid = campaign_id or slug(f"{material}-{planner}-s{seed}-{stamp}")
     settings = campaign_config(campaign_id=cid, material=material, target_ev=target_ev, planner=planner,
                                experiments=experiments, batch=batch, seed=seed, speedup=speedup, spots=spots,
-                               warm_start=warm_start)
+                               warm_start=warm_start, world_file=None if world is None else str(world.resolve()))
     _run_campaign(settings, load_station(config, settings.material_spec.kind), transport.value, fault_rate)
 
 
