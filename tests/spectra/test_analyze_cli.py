@@ -90,3 +90,38 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(sdlab_cli, tmp_path,
     assert result.code == 2
     assert len(result.err_lines) == 1 and message in result.err, result.err
     assert not out.exists()
+
+
+def test_a_tmd_raman_export_is_fitted_for_its_composition(sdlab_cli, tmp_path):
+    from benchmarks.readers import tmd_case
+
+    rng = np.random.default_rng(11)
+    while True:
+        material, nm, counts, truth = tmd_case(rng)
+        if material == "MoS2":
+            break
+    path = write_layout("semicolon_comma", tmp_path / "mos2.txt", nm, counts, (0, 0))
+    result = sdlab_cli("analyze", str(path), "--material", "MoS2", "--format", "json", "--workers", "1")
+    assert result.code == 0, result.err
+    [record] = json.loads(result.out)
+    assert record["status"] == "fitted" and record["measurement"] == "raman"
+    assert record["a1g"] == pytest.approx(truth["a1g"], abs=1.0)
+    assert record["delta"] == pytest.approx(truth["a1g"] - truth["e12g"], abs=1.0)
+
+
+def test_a_pl_export_in_electronvolts_gives_the_optical_gap(sdlab_cli, tmp_path):
+    from lab.analysis import pl_spectrum
+    from simulators.tmd_spectra import PL_SPECTROMETER, TmdSpot, synthesize_pl
+
+    nm = np.linspace(PL_SPECTROMETER.start_nm, PL_SPECTROMETER.stop_nm, PL_SPECTROMETER.n_pixels)
+    synthetic = synthesize_pl(TmdSpot(1, 0.0, 0.0), nm, 5.0, np.random.default_rng(5))
+    spectrum = pl_spectrum(nm, synthetic.counts)
+    rows = "\n".join(f"{e:.8f}\t{c:.6g}" for e, c in zip(spectrum.shift, spectrum.counts, strict=True))
+    (tmp_path / "pl.tsv").write_text("Energy (eV)\tPL counts\n" + rows)
+    result = sdlab_cli("analyze", str(tmp_path / "pl.tsv"), "--material", "MoS2", "--format", "json",
+                       "--workers", "1")
+    assert result.code == 0, result.err
+    [record] = json.loads(result.out)
+    a_exciton = next(p.center for p in synthetic.peaks if p.name == "A")
+    assert record["measurement"] == "pl" and record["status"] == "fitted"
+    assert record["pl_gap_ev"] == pytest.approx(a_exciton, abs=0.005)

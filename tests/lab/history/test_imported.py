@@ -56,6 +56,8 @@ def test_past_runs_become_an_imported_campaign_that_warm_starts_a_planner(sdlab_
         assert source["row"] == 1 and source["values"]["operator"] == "ann"
         planner = make_planner("random", parse_material("graphene").space(), objectives=[OBJECTIVE], seed=0)
         assert warm_start(planner, store, "past") == 3
+        unknown = sdlab_cli("simulate", "--warm-start", "nope", "--experiments", "1")
+        assert unknown.code == 2 and "--warm-start nope: no experiments of that campaign" in unknown.err
     assert sum(o.failed for o in planner.prior_observations) == 1
 
 
