@@ -164,3 +164,41 @@ def test_a_damaged_wdf_is_refused(tmp_path):
     path.write_bytes(b"WDF1" + bytes(600))
     with pytest.raises(UserError, match="not a readable wdf file"):
         read_spectra(path)
+
+
+def _block(block_id: bytes, payload: bytes) -> bytes:
+    """A WiRE block: id, uid, size (header included), then the payload."""
+    import struct
+
+    return block_id + struct.pack("<IQ", 0, 16 + len(payload)) + payload
+
+
+def _write_wdf_map(path: Path, axis: np.ndarray, spectra: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> Path:
+    """A minimal WiRE map file as WiRE lays it out (header, data, x-list, origins), built from the format's
+    structures as the renishaw_wdf reader documents them."""
+    import struct
+
+    count, points = spectra.shape
+    header = struct.pack("<IIQQ16s12xIIIQQIIII24s4HIIQQIf48x32s160s48x32x32x", 0x31464457, 1, 512, 0, bytes(16),
+                         1, 0, points, count, count, 1, 1, points, 2, b"sdlab test", 1, 0, 0, 0, 4, 1, 0, 0, 1,
+                         1e7 / 532.0, b"", b"map")
+    data = _block(b"DATA", spectra.astype("<f4").tobytes())
+    xlist = _block(b"XLST", struct.pack("<II", 1, 1) + axis.astype("<f4").tobytes())
+    origins = struct.pack("<I", 2)
+    for datatype, values in ((3, xs), (4, ys)):
+        origins += struct.pack("<II16s", datatype | 0x80000000, 5, b"X" if datatype == 3 else b"Y")
+        origins += values.astype("<f8").tobytes()
+    path.write_bytes(header + data + xlist + _block(b"ORGN", origins))
+    return path
+
+
+def test_a_wdf_map_gives_one_spectrum_per_pixel_with_its_position(tmp_path):
+    axis = np.linspace(3000.0, 1100.0, 300)  # WiRE stores the axis descending
+    spectra = np.arange(6 * 300, dtype=float).reshape(6, 300)
+    xs, ys = np.tile([0.0, 2.0, 4.0], 2), np.repeat([0.0, 3.0], 3)
+    read = read_spectra(_write_wdf_map(tmp_path / "map.wdf", axis, spectra, xs, ys))
+    assert read.is_map and len(read.spectra) == 6
+    assert read.laser_nm == pytest.approx(532.0, rel=1e-6)
+    pixel = read.spectra[4]
+    assert (pixel.x, pixel.y) == (2.0, 3.0)
+    assert np.array_equal(pixel.counts, spectra[4]) and pixel.axis[0] == pytest.approx(3000.0)
