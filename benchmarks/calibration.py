@@ -81,8 +81,11 @@ def campaign(seed: int, budget: int, history: int, planner_name: str) -> int:
 
 
 def warm_vs_cold(seeds: int, budget: int, history: int, planner_name: str) -> dict[str, Any]:
-    cold = [campaign(s, budget, 0, planner_name) for s in range(seeds)]
-    warm = [campaign(s, budget, history, planner_name) for s in range(seeds)]
+    cold, warm = [], []
+    for seed in range(seeds):  # paired per seed, printed as it goes
+        cold.append(campaign(seed, budget, 0, planner_name))
+        warm.append(campaign(seed, budget, history, planner_name))
+        print(f"seed {seed}: cold {cold[-1]}, warm {warm[-1]}", flush=True)
     return {"planner": planner_name, "budget": budget, "history": history, "cold": cold, "warm": warm,
             "median_cold": statistics.median(cold), "median_warm": statistics.median(warm)}
 
@@ -96,7 +99,9 @@ def main() -> None:
     parser.add_argument("--planner", default="botorch")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    result: dict[str, Any] = {"calibration": calibration(args.worlds), "targets": TARGETS}
+    result: dict[str, Any] = {"targets": TARGETS}
+    if args.worlds:
+        result["calibration"] = calibration(args.worlds)
     print(json.dumps(result, indent=1), flush=True)
     if args.seeds:
         result["warm_start"] = warm_vs_cold(args.seeds, args.budget, args.history, args.planner)
