@@ -171,49 +171,57 @@ class GrapheneTruth:
 
     @classmethod
     def draw(cls, seed: int) -> GrapheneTruth:
-        """Draw a plausible world: literature-like values with moderate seed-to-seed variation."""
+        """Draw a plausible world: literature-like values with moderate seed-to-seed variation (:data:`PRIORS`)."""
         rng = np.random.default_rng(seed)
+        return cls(**{name: prior_value(name, float(rng.normal(0.0, 1.0))) for name in PRIORS})
 
-        def normal(mean: float, sd: float, low: float, high: float) -> float:
-            return float(np.clip(rng.normal(mean, sd), low, high))
 
-        def lognormal(median: float, sigma: float) -> float:
-            return median * math.exp(float(np.clip(rng.normal(0.0, sigma), -2.0 * sigma, 2.0 * sigma)))
+PRIORS: dict[str, tuple[str, float, float] | tuple[str, float, float, float, float]] = {
+    "nucleation_ea_ev": ("normal", 4.0, 0.2, 3.5, 4.5),
+    "nucleation_ref_um2": ("lognormal", 1.0e-3, 0.2),
+    "nucleation_supply_exponent": ("normal", 1.0, 0.08, 0.8, 1.2),
+    "growth_ea_ev": ("normal", 2.6, 0.15, 2.2, 3.0),
+    "edge_velocity_ref_um_min": ("lognormal", 1.5, 0.2),
+    "supply_saturation_torr": ("lognormal", 0.03, 0.2),
+    "etch_ratio": ("lognormal", 0.01, 0.2),
+    "etch_ea_ev": ("normal", 0.7, 0.1, 0.4, 1.0),
+    "anneal_passivation_max": ("normal", 0.5, 0.08, 0.3, 0.7),
+    "anneal_rate_ref_per_s": ("lognormal", 1.0 / 900.0, 0.2),
+    "anneal_ea_ev": ("normal", 2.0, 0.2, 1.5, 2.5),
+    "adlayer_rate_ref_per_s": ("lognormal", 1.45e-4, 0.2),
+    "adlayer_supply_exponent": ("normal", 1.8, 0.12, 1.4, 2.2),
+    "adlayer_pressure_exponent": ("normal", 1.0, 0.1, 0.7, 1.3),
+    "adlayer_ea_ev": ("normal", 1.5, 0.2, 1.0, 2.0),
+    "adlayer_floor": ("lognormal", 1.5, 0.2),
+    "cuni_adlayer_factor": ("lognormal", 8.0, 0.2),
+    "adlayer_fast_share_cu": ("normal", 0.8, 0.04, 0.7, 0.9),
+    "adlayer_fast_share_cuni": ("normal", 0.97, 0.01, 0.94, 0.99),
+    "multilayer_share_cu": ("normal", 0.3, 0.04, 0.2, 0.4),
+    "multilayer_share_cuni": ("normal", 0.7, 0.05, 0.5, 0.9),
+    "point_defect_ref": ("lognormal", 0.6, 0.15),
+    "point_defect_ea_ev": ("normal", 6.0, 0.3, 5.2, 6.8),
+    "h2_benefit_ratio": ("lognormal", 3.0, 0.2),
+    "etch_pit_coefficient": ("lognormal", 0.5, 0.2),
+    "grain_boundary_coefficient": ("lognormal", 0.5, 0.2),
+    "premelt_temperature_c": ("normal", 1056.0, 3.0, 1048.0, 1064.0),
+    "premelt_width_c": ("normal", 6.0, 0.8, 4.0, 8.0),
+    "premelt_rate_per_s": ("lognormal", 2e-4, 0.2),
+    "sublimation_rate_ref_per_s": ("lognormal", 3e-6, 0.2),
+    "sublimation_ea_ev": ("normal", 3.5, 0.1, 3.2, 3.8),
+    "sublimation_pressure_torr": ("lognormal", 0.2, 0.2),
+}
+"""The literature ranges a world's constants are drawn from, in field order: ("normal", mean, sd, low, high) —
+clipped to [low, high] — or ("lognormal", median, σ) — median·exp(σz), z clipped to ±2."""
 
-        return cls(
-            nucleation_ea_ev=normal(4.0, 0.2, 3.5, 4.5),
-            nucleation_ref_um2=lognormal(1.0e-3, 0.2),
-            nucleation_supply_exponent=normal(1.0, 0.08, 0.8, 1.2),
-            growth_ea_ev=normal(2.6, 0.15, 2.2, 3.0),
-            edge_velocity_ref_um_min=lognormal(1.5, 0.2),
-            supply_saturation_torr=lognormal(0.03, 0.2),
-            etch_ratio=lognormal(0.01, 0.2),
-            etch_ea_ev=normal(0.7, 0.1, 0.4, 1.0),
-            anneal_passivation_max=normal(0.5, 0.08, 0.3, 0.7),
-            anneal_rate_ref_per_s=lognormal(1.0 / 900.0, 0.2),
-            anneal_ea_ev=normal(2.0, 0.2, 1.5, 2.5),
-            adlayer_rate_ref_per_s=lognormal(1.45e-4, 0.2),
-            adlayer_supply_exponent=normal(1.8, 0.12, 1.4, 2.2),
-            adlayer_pressure_exponent=normal(1.0, 0.1, 0.7, 1.3),
-            adlayer_ea_ev=normal(1.5, 0.2, 1.0, 2.0),
-            adlayer_floor=lognormal(1.5, 0.2),
-            cuni_adlayer_factor=lognormal(8.0, 0.2),
-            adlayer_fast_share_cu=normal(0.8, 0.04, 0.7, 0.9),
-            adlayer_fast_share_cuni=normal(0.97, 0.01, 0.94, 0.99),
-            multilayer_share_cu=normal(0.3, 0.04, 0.2, 0.4),
-            multilayer_share_cuni=normal(0.7, 0.05, 0.5, 0.9),
-            point_defect_ref=lognormal(0.6, 0.15),
-            point_defect_ea_ev=normal(6.0, 0.3, 5.2, 6.8),
-            h2_benefit_ratio=lognormal(3.0, 0.2),
-            etch_pit_coefficient=lognormal(0.5, 0.2),
-            grain_boundary_coefficient=lognormal(0.5, 0.2),
-            premelt_temperature_c=normal(1056.0, 3.0, 1048.0, 1064.0),
-            premelt_width_c=normal(6.0, 0.8, 4.0, 8.0),
-            premelt_rate_per_s=lognormal(2e-4, 0.2),
-            sublimation_rate_ref_per_s=lognormal(3e-6, 0.2),
-            sublimation_ea_ev=normal(3.5, 0.1, 3.2, 3.8),
-            sublimation_pressure_torr=lognormal(0.2, 0.2),
-        )
+
+def prior_value(name: str, z: float) -> float:
+    """Constant ``name`` at standard score ``z`` of its prior (:data:`PRIORS`), clipped as :meth:`draw` clips."""
+    kind, *values = PRIORS[name]
+    if kind == "normal":
+        mean, sd, low, high = values
+        return float(np.clip(mean + sd * z, low, high))
+    median, sigma = values
+    return median * math.exp(float(np.clip(sigma * z, -2.0 * sigma, 2.0 * sigma)))
 
 
 class GrowthRates(NamedTuple):

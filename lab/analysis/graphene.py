@@ -19,6 +19,11 @@ ranges (monolayer r 2–4, Γ 24–35; bilayer r ≈ 0.85–1.25, Γ 45–60; mu
 * 2 (bilayer) otherwise if r ≥ 0.7 and Γ ≤ 65;
 * 3 (multilayer, three or more layers, or graphitic carbon without a 2D band) otherwise.
 
+A spectrum needs to cover only the G band (:data:`G_REGION`). A band whose region (its start centre ± twice its
+start FWHM) lies partly outside the spectrum is not fitted: the figures that need it are NaN and ``missing``
+says why (the D band: ID/IG, L_D, L_a; the 2D band: I2D/IG, its width and the layers, then 0). So a common
+1226–2788 cm⁻¹ export is fitted in full, and a 1000–2000 cm⁻¹ one gives ID/IG but no layers.
+
 Values that do not apply are NaN: the ratios, the 2D width and the defect lengths of a spot without
 graphene (``layers == 0``), and L_D = 12 nm/√(ID/IG) and L_a = 4.4 nm/(ID/IG) unless D is detected
 (both hold in the low-defect regime, ID/IG below its maximum near L_D ≈ 3 nm).
@@ -48,6 +53,8 @@ _G = PeakGuess("G", 1585.0, 15.0, (1550.0, 1620.0), (5.0, 50.0))
 _D = PeakGuess("D", 1350.0, 30.0, (1310.0, 1390.0), (10.0, 100.0))
 _D_PRIME = PeakGuess("D'", 1620.0, 12.0, (1605.0, 1640.0), (5.0, 30.0))
 _2D = PeakGuess("2D", 2690.0, 35.0, (2620.0, 2780.0), (10.0, 150.0))
+G_REGION = (_G.center - 2 * _G.fwhm, _G.center + 2 * _G.fwhm)
+_NEEDS = {"D": ("id_ig", "l_d_nm", "l_a_nm"), "2D": ("i2d_ig", "fwhm_2d", "layers")}  # band → figures it gives
 _KEYS = {"D": "d", "G": "g", "D'": "d_prime", "2D": "2d"}  # band name → prefix in GrapheneFit.as_dict
 
 
@@ -57,7 +64,7 @@ class GrapheneFit:
 
     fitted: bool  # False: the bands could not be fitted; nothing else is meaningful
     has_graphene: bool
-    layers: int  # 0 no graphene, 1 monolayer, 2 bilayer, 3 multilayer
+    layers: int  # 0 no graphene (or the 2D band not covered), 1 monolayer, 2 bilayer, 3 multilayer
     i2d_ig: float
     i2d_ig_err: float
     id_ig: float
@@ -69,17 +76,19 @@ class GrapheneFit:
     l_a_nm: float
     noise: float  # rms residual of the D–G window fit, counts
     peaks: dict[str, PeakFit] = field(default_factory=dict)  # by band name: "D", "G", "D'", "2D"
+    missing: dict[str, str] = field(default_factory=dict)  # figure → why the spectrum cannot give it
 
     @classmethod
-    def without_graphene(cls, fitted: bool, noise: float, peaks: dict[str, PeakFit]) -> GrapheneFit:
+    def without_graphene(cls, fitted: bool, noise: float, peaks: dict[str, PeakFit],
+                         missing: dict[str, str] | None = None) -> GrapheneFit:
         """The result for a spot without graphene (``fitted``) or whose bands could not be fitted."""
         nan = math.nan
-        return cls(fitted, False, 0, nan, nan, nan, nan, nan, nan, False, nan, nan, noise, peaks)
+        return cls(fitted, False, 0, nan, nan, nan, nan, nan, nan, False, nan, nan, noise, peaks, missing or {})
 
     def as_dict(self) -> dict[str, float | int | bool]:
         """A flat record: the scalar fields and ``<band>_<center|fwhm|height|area>[_err]`` of every band."""
         record: dict[str, float | int | bool] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "peaks"
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("peaks", "missing")
         }
         for name, peak in self.peaks.items():
             record.update(peak.as_record(_KEYS[name]))
@@ -110,49 +119,69 @@ def _fit_window(
     return fit_lorentzians(spectrum.shift[inside], spectrum.counts[inside], guesses)
 
 
+def _uncovered(spectrum: Spectrum, bands: Sequence[PeakGuess]) -> dict[str, str]:
+    """Figure → reason, for the figures of every band in ``bands`` whose region the spectrum does not cover."""
+    missing = {}
+    for band in bands:
+        low, high = band.center - 2 * band.fwhm, band.center + 2 * band.fwhm
+        if not spectrum.covers(low, high):
+            reason = (f"the {band.name} band ({low:.0f}–{high:.0f} cm⁻¹) lies outside the spectrum "
+                      f"({spectrum.shift[0]:.0f}–{spectrum.shift[-1]:.0f} cm⁻¹)")
+            missing.update(dict.fromkeys(_NEEDS[band.name], reason))
+    return missing
+
+
 def fit_graphene(spectrum: Spectrum) -> GrapheneFit:
     """Fit the graphene bands of one Raman spectrum (532 nm) and classify the spot (module docstring).
 
-    Raises ValueError if the spectrum does not cover 1200–2950 cm⁻¹.
+    Raises ValueError if the spectrum does not cover the G band region (:data:`G_REGION`).
     """
-    if not spectrum.covers(D_G_WINDOW[0], WINDOW_2D[1]):
+    if not spectrum.covers(*G_REGION):
         raise ValueError(
-            f"a graphene spectrum must cover {D_G_WINDOW[0]:.0f}–{WINDOW_2D[1]:.0f} cm⁻¹, "
+            f"a graphene spectrum must cover the G band, {G_REGION[0]:.0f}–{G_REGION[1]:.0f} cm⁻¹, "
             f"this one spans {spectrum.shift[0]:.0f}–{spectrum.shift[-1]:.0f} cm⁻¹"
         )
+    missing = _uncovered(spectrum, [_D, _2D])
     keep = ~spike_mask(spectrum.counts)
-    d_g = _fit_window(spectrum, keep, D_G_WINDOW, [_G, _D])
+    with_d = "id_ig" not in missing
+    d_g = _fit_window(spectrum, keep, D_G_WINDOW, [_G, _D] if with_d else [_G])
     if not d_g.ok:
-        return GrapheneFit.without_graphene(False, d_g.noise, d_g.peaks)
+        return GrapheneFit.without_graphene(False, d_g.noise, d_g.peaks, missing)
     g = d_g.peaks["G"]
     if g.height <= G_DETECTION_SIGMA * d_g.noise:
-        return GrapheneFit.without_graphene(True, d_g.noise, d_g.peaks)
-    defective = d_g.peaks["D"].height > D_DETECTION_SIGMA * d_g.noise
+        return GrapheneFit.without_graphene(True, d_g.noise, d_g.peaks, missing)
+    defective = with_d and d_g.peaks["D"].height > D_DETECTION_SIGMA * d_g.noise
     if defective:
         with_d_prime = _fit_window(spectrum, keep, D_G_WINDOW, [_G, _D, _D_PRIME])
         if with_d_prime.ok:
             d_g = with_d_prime
             g = d_g.peaks["G"]
-    band_2d = _fit_window(spectrum, keep, WINDOW_2D, [_2D])
-    peaks = {**d_g.peaks, **band_2d.peaks}
-    if not band_2d.ok:
-        return GrapheneFit.without_graphene(False, d_g.noise, peaks)
-    peak_2d = band_2d.peaks["2D"]
-    i2d_ig, i2d_ig_err = _ratio(peak_2d, g)
-    id_ig, id_ig_err = _ratio(d_g.peaks["D"], g)
+    nan = math.nan
+    peaks = dict(d_g.peaks)
+    i2d_ig = i2d_ig_err = fwhm_2d = fwhm_2d_err = nan
+    if "i2d_ig" not in missing:
+        band_2d = _fit_window(spectrum, keep, WINDOW_2D, [_2D])
+        peaks.update(band_2d.peaks)
+        if not band_2d.ok:
+            return GrapheneFit.without_graphene(False, d_g.noise, peaks, missing)
+        peak_2d = band_2d.peaks["2D"]
+        i2d_ig, i2d_ig_err = _ratio(peak_2d, g)
+        fwhm_2d, fwhm_2d_err = peak_2d.fwhm, peak_2d.fwhm_err
+    id_ig, id_ig_err = _ratio(d_g.peaks["D"], g) if with_d else (nan, nan)
     return GrapheneFit(
         fitted=True,
         has_graphene=True,
-        layers=classify_layers(i2d_ig, peak_2d.fwhm),
+        layers=0 if "layers" in missing else classify_layers(i2d_ig, fwhm_2d),
         i2d_ig=i2d_ig,
         i2d_ig_err=i2d_ig_err,
         id_ig=id_ig,
         id_ig_err=id_ig_err,
-        fwhm_2d=peak_2d.fwhm,
-        fwhm_2d_err=peak_2d.fwhm_err,
+        fwhm_2d=fwhm_2d,
+        fwhm_2d_err=fwhm_2d_err,
         defective=defective,
         l_d_nm=L_D_NM / math.sqrt(id_ig) if defective else math.nan,
         l_a_nm=L_A_NM / id_ig if defective else math.nan,
         noise=d_g.noise,
         peaks=peaks,
+        missing=missing,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from devices.config import CHALCOGEN_ZONE, PUMP_LINE, DeviceConfig, SpectrometerConfig, StationConfig
@@ -36,14 +37,22 @@ from simulators.twin import Twin
 from simulators.worlds import WORLDS
 
 
-def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1.0, world: int | None = None
-                 ) -> Twin:
-    """The physics twin of a station: the hidden truth of simulated world `world` (default: `seed`), its gas
-    lines, and its clock: virtual time (`speedup` None) or a wall clock accelerated `speedup` times; `seed`
-    fixes the run-to-run scatter and the noise."""
+def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1.0, world: int | None = None,
+                 world_file: str | None = None) -> Twin:
+    """The physics twin of a station: the hidden truth of simulated world `world` (default: `seed`), or of the
+    calibrated graphene world in `world_file` (`sdlab calibrate`), its gas lines, and its clock: virtual time
+    (`speedup` None) or a wall clock accelerated `speedup` times; `seed` fixes the run-to-run scatter and the noise."""
     clock = VirtualClock() if speedup is None else SimClock(speedup)
-    return Twin(WORLDS[config.material].draw(seed if world is None else world), clock, seed=seed,
-                gases=[line.gas for line in config.gas_lines])
+    if world_file is not None:
+        import yaml
+
+        from simulators.calibration import load_truth
+        from simulators.worlds import GrapheneWorld
+
+        chosen = GrapheneWorld(load_truth(yaml.safe_load(Path(world_file).read_text())["constants"]))
+    else:
+        chosen = WORLDS[config.material].draw(seed if world is None else world)
+    return Twin(chosen, clock, seed=seed, gases=[line.gas for line in config.gas_lines])
 
 
 def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:

@@ -314,6 +314,23 @@ def observation(result: ExperimentResult) -> Observation:
                        failed=failed)
 
 
+def warm_start_rows(store: RunStore, source: str) -> list[dict[str, Any]]:
+    """The experiments of campaign ``source`` to warm-start from; UserError if the run history has none."""
+    rows = store.experiments(source)
+    if not rows:
+        raise UserError(f"--warm-start {source}: no experiments of that campaign in the run history (sdlab history "
+                        "lists the campaigns; sdlab import brings in past runs)")
+    return rows
+
+
+def warm_start(planner: Planner, store: RunStore, source: str) -> int:
+    """Seed ``planner`` with the experiments of campaign ``source`` (e.g. imported); how many it kept."""
+    rows = warm_start_rows(store, source)
+    return planner.warm_start(
+        Observation(row["params"], values=None if row["status"] != "ok" else {OBJECTIVE.name: row["quality"]},
+                    failed=row["status"] != "ok") for row in rows)
+
+
 _SESSIONS: dict[str, LabSession] = {}
 
 
@@ -350,7 +367,9 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
     open_record(CampaignRecord(campaign, station_config, transport, fault_rate))
     planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
     planner.suggest(campaign.material_spec.literature_recipes(space))  # the first experiments, unless they ran
-    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world)
+    if campaign.warm_start is not None:
+        warm_start(planner, store, campaign.warm_start)
+    twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world, campaign.world_file)
     emulation = None
     if transport == "serial":
         emulation = start_emulated_station(station_config, twin, fault_rate=fault_rate, seed=campaign.seed)

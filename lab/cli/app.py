@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from lab.cli import campaigns, design, devices, history, safety, ui
+from lab.cli import analyze, calibrate, campaigns, design, devices, history, imports, safety, ui
 from lab.cli.common import HELP_MARKUP, quiet_prefect
 from lab.errors import ServiceError, UserError
 
@@ -32,6 +32,10 @@ app.command("design")(design.design_command)
 app.command("discover")(design.discover_command)
 app.command("ui")(ui.ui_command)
 app.command()(campaigns.fleet)
+app.command("analyze")(analyze.analyze_command)
+app.command("import")(imports.import_command)
+app.command("calibrate")(calibrate.calibrate_command)
+app.command("predict")(calibrate.predict_command)
 
 
 def _fail(message: str, code: int) -> None:

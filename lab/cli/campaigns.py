@@ -56,15 +56,27 @@ def simulate(
                                                       "ptys driven by the serial drivers.")] = Transport.sim,
     fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="With --transport serial: rate of dropped, "
                                                                      "delayed or corrupted replies.")] = 0.0,
+    warm_start: Annotated[str | None, typer.Option("--warm-start", help="Seed the planner with the experiments of "
+                                                                       "this campaign (e.g. one sdlab import made).")
+                          ] = None,
+    world: Annotated[Path | None, typer.Option("--world", help="Graphene: grow in this calibrated world (sdlab "
+                                                               "calibrate --out) instead of the seed's.")] = None,
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
+    if world is not None:
+        from lab.cli.calibrate import load_world
+
+        load_world(world)  # refuse a bad file before anything starts
+        if material != "graphene":
+            raise UserError(f"--world {world}: calibrated worlds are graphene worlds; drop --material {material}")
     if fault_rate and transport is not Transport.serial:
         raise UserError("--fault-rate applies to --transport serial (faults on its serial lines); the sim transport "
                         "has no line to fault: add --transport serial, or drop --fault-rate")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     cid = campaign_id or slug(f"{material}-{planner}-s{seed}-{stamp}")
     settings = campaign_config(campaign_id=cid, material=material, target_ev=target_ev, planner=planner,
-                               experiments=experiments, batch=batch, seed=seed, speedup=speedup, spots=spots)
+                               experiments=experiments, batch=batch, seed=seed, speedup=speedup, spots=spots,
+                               warm_start=warm_start, world_file=None if world is None else str(world.resolve()))
     _run_campaign(settings, load_station(config, settings.material_spec.kind), transport.value, fault_rate)
 
 
@@ -81,6 +93,9 @@ def run(
     rehearse: Annotated[bool, typer.Option("--rehearse", help="Rehearse the run, approvals included, on a fully "
                                                               "simulated station (operator training, tests).")
                         ] = False,
+    warm_start: Annotated[str | None, typer.Option("--warm-start", help="Seed the planner with the experiments of "
+                                                                       "this campaign (overrides the file's).")
+                          ] = None,
 ) -> None:
     """Run a campaign on a real station, in real time, with the operator's approval.
 
@@ -102,7 +117,8 @@ def run(
     settings = load_campaign(campaign, campaign_id=f"run-{stamp}", speedup=1.0)
     settings = settings.model_copy(update={"approved": settings.approved or {},  # a run always asks
                                            **({} if approval_timeout is None else
-                                              {"approval_timeout_s": approval_timeout})})
+                                              {"approval_timeout_s": approval_timeout}),
+                                           **({} if warm_start is None else {"warm_start": warm_start})})
     real = real_instruments(station)
     if real and rehearse:
         raise UserError(f"--rehearse is for simulated stations, but station {station.name} drives real instruments "
@@ -189,6 +205,12 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
     if settings.approved is not None:
         ApprovedBox.within(settings.approved, space)
         _refuse_unanswerable(approve_in)
+    if settings.warm_start is not None:  # refused before anything is recorded
+        from lab.campaign.session import warm_start_rows
+        from lab.history.store import RunStore
+
+        with RunStore() as store:
+            warm_start_rows(store, settings.warm_start)
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
     from lab.campaign.flows import campaign
     from lab.campaign.prefect_server import start_prefect

@@ -159,9 +159,9 @@ def test_layer_rule(ratio, fwhm, layers):
     assert classify_layers(ratio, fwhm) == layers
 
 
-def test_a_spectrum_missing_the_graphene_range_is_rejected():
-    shift = np.linspace(1000.0, 2000.0, 500)
-    with pytest.raises(ValueError, match="must cover 1200–2950"):
+def test_a_spectrum_missing_the_g_band_is_rejected():
+    shift = np.linspace(1700.0, 3000.0, 500)
+    with pytest.raises(ValueError, match="must cover the G band, 1555–1615"):
         fit_graphene(Spectrum(shift, np.ones_like(shift)))
 
 

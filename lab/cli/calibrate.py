@@ -1,0 +1,125 @@
+"""`sdlab calibrate` and `sdlab predict`: a simulated graphene world fitted to a lab's outcomes (imported or grown
+campaigns), and what that world predicts for recipes."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from lab.cli.common import console, plural
+from lab.errors import UserError
+
+RECIPE_COLUMNS = ("temperature_c", "ch4_sccm", "h2_sccm", "pressure_torr", "growth_min", "substrate")
+
+
+def _recipe(params: dict[str, Any], where: str) -> Any:
+    from simulators.graphene import SUBSTRATES, GrowthRecipe
+
+    missing = [name for name in RECIPE_COLUMNS if params.get(name) in (None, "")]
+    if missing:
+        raise ValueError(f"{where}: no {', '.join(missing)}")
+    try:
+        numbers = {name: float(params[name]) for name in RECIPE_COLUMNS[:-1]}
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {', '.join(RECIPE_COLUMNS[:-1])} must be numbers") from None
+    if not all(math.isfinite(v) and v >= 0 for v in numbers.values()) or str(params["substrate"]) not in SUBSTRATES:
+        raise ValueError(f"{where}: values must be finite and ≥ 0, substrate one of {', '.join(SUBSTRATES)}")
+    return GrowthRecipe(**{**numbers, "growth_min": round(numbers["growth_min"])}, substrate=str(params["substrate"]))
+
+
+def calibrate_command(
+    campaigns: Annotated[list[str], typer.Argument(help="Campaigns of the run history (grown or imported).")],
+    out: Annotated[Path, typer.Option(help="Write the calibrated world here (YAML).")] = Path("world.yaml"),
+) -> None:
+    """Fit the simulated graphene world's hidden constants to the campaigns' outcomes (MAP, literature ranges as
+    priors) and report what the data pinned down (posterior widths)."""
+    from lab.history.store import RunStore
+    from simulators.calibration import Observed, calibrate
+
+    observed, problems = [], []
+    with RunStore() as store:
+        for campaign in campaigns:
+            rows = store.experiments(campaign)
+            if not rows:
+                problems.append(f"{campaign}: no experiments in the run history")
+            for row in rows:
+                if row.get("material") not in (None, "graphene"):
+                    problems.append(f"{campaign}: grows {row['material']}; calibration fits the graphene world")
+                    break
+                try:
+                    recipe = _recipe(row["params"], f"{campaign} experiment {row['index']}")
+                except ValueError as exc:
+                    problems.append(str(exc))
+                    continue
+                grew = row["status"] == "ok"
+                observed.append(Observed(recipe, grew, row.get("quality") if grew else None,
+                                         row.get("coverage") if grew else None))
+    if problems:
+        raise UserError(f"cannot calibrate: {'; '.join(problems[:10])}")
+    result = calibrate(observed)
+    out.write_text(yaml.safe_dump(result.as_dict(), sort_keys=False))
+    table = Table(title=f"calibrated world from {plural(len(observed), 'growth')}")
+    for column in ("constant", "value", "posterior ±", "prior ±"):
+        table.add_column(column, justify="left" if column == "constant" else "right")
+    for name, value in result.as_dict()["constants"].items():
+        table.add_row(name, f"{value:.4g}", f"{result.widths[name]:.3g}", f"{result.prior_widths[name]:.3g}")
+    console.print(table)
+    pinned = result.pinned()
+    console.print(f"pinned down (posterior < half the prior width): {', '.join(pinned) or 'none'}")
+    console.print(f"written to {out}; simulate in it with sdlab simulate --world {out}")
+
+
+def load_world(path: Path) -> Any:
+    """The calibrated world of a file ``sdlab calibrate`` wrote; UserError if it is not one."""
+    from simulators.calibration import load_truth
+
+    try:
+        data = yaml.safe_load(path.read_text())
+        if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
+            raise ValueError("no constants mapping")
+        return load_truth(data["constants"])
+    except OSError as exc:
+        raise UserError(f"--world {path}: {exc.strerror}") from exc
+    except (yaml.YAMLError, TypeError, KeyError, ValueError) as exc:
+        raise UserError(f"--world {path}: not a world file of sdlab calibrate ({exc})") from exc
+
+
+def predict_command(
+    recipes: Annotated[Path, typer.Argument(help="CSV of recipes: temperature_c, ch4_sccm, h2_sccm, pressure_torr, "
+                                                 "growth_min, substrate.")],
+    world: Annotated[Path, typer.Option(help="The calibrated world (sdlab calibrate --out).")],
+    output: Annotated[Path | None, typer.Option(help="Write the CSV here instead of stdout.")] = None,
+) -> None:
+    """Per recipe, the calibrated world's probability of growth and expected figures of merit, as CSV."""
+    import pandas as pd
+
+    from simulators.calibration import predict
+
+    truth = load_world(world)
+    try:
+        table = pd.read_csv(recipes, dtype=object, sep=None, engine="python")
+    except Exception as exc:
+        raise UserError(f"{recipes}: not a readable CSV ({type(exc).__name__}); give a CSV with a header row") from exc
+    parsed, problems = [], []
+    for index, row in enumerate(table.to_dict("records"), start=1):
+        try:
+            parsed.append(_recipe({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()},
+                                  f"row {index}"))
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems or not parsed:
+        raise UserError(f"{recipes}: {'; '.join(problems[:10]) or 'no recipes'}")
+    predicted = predict(truth, parsed)
+    result = table.assign(**{key: values for key, values in predicted.items()})
+    text = result.to_csv(index=False, float_format="%.6g")
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text)
+        print(f"{plural(len(result), 'prediction')} written to {output}", file=sys.stderr)
