@@ -48,8 +48,8 @@ def emulate(
                 Instrument.pr4000b: PR4000BEmulator}[instrument]
         emulator = kind(twin, **options)
     with emulator:
-        print(emulator.path, flush=True)
-        try:
+        try:  # the path is printed inside: a client may connect and Ctrl-C before the next statement runs
+            print(emulator.path, flush=True)
             while True:
                 time.sleep(0.5)
         except KeyboardInterrupt:
