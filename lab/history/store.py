@@ -39,7 +39,8 @@ SERVER_RECORD = "server.json"  # {pid, uri} of the process serving the catalog
 CATALOG_URI = "SDLAB_CATALOG_URI"  # a remote catalog (tiled URI with api_key) to use instead of the local one
 
 
-def _iso(timestamp: float) -> str:
+def iso(timestamp: float) -> str:
+    """Epoch seconds as an ISO date-time (UTC, seconds)."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
@@ -250,7 +251,7 @@ class RunStore:
                          "status": experiment_status(outcome), "station": start.get("station"),
                          "material": start.get("material"),
                          "growth_uid": growth.metadata["start"]["uid"] if growth else None,
-                         "characterization_uid": start["uid"], "time": _iso(start["time"]), **outcome})
+                         "characterization_uid": start["uid"], "time": iso(start["time"]), **outcome})
         return sorted(rows, key=lambda row: (row["campaign"], row["index"]))
 
     def campaigns(self, where: RunFilter | None = None) -> list[dict[str, Any]]:
@@ -287,7 +288,7 @@ def _campaign_summary(campaign: str, runs: list[Any]) -> dict[str, Any]:
     qualities = [o["quality"] for o in outcomes if o is not None and experiment_status(o) == "ok"]
     stops = [run.metadata.get("stop") for run in runs]
     return {"campaign": campaign, "material": first.get("material"), "planner": first.get("planner"),
-            "station": first.get("station"), "started": _iso(first["time"]), "experiments": len(statuses),
+            "station": first.get("station"), "started": iso(first["time"]), "experiments": len(statuses),
             **{status: statuses.count(status) for status in ("ok", "failed", "unfit")},
             "best_quality": max(qualities, default=None),
             "open_runs": sum(stop is None for stop in stops) + outcomes.count(None),
