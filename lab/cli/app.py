@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from lab.cli import campaigns, design, devices, history, safety, ui
+from lab.cli import campaigns, deploy, design, devices, history, safety, ui
 from lab.cli.common import HELP_MARKUP, quiet_prefect
 from lab.errors import ServiceError, UserError
 
@@ -19,6 +19,9 @@ USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled wit
 @app.callback()
 def _before_every_command() -> None:
     quiet_prefect()  # before any command imports Prefect, which reads its settings once
+    from lab.deploy.lab import use_when_up
+
+    use_when_up()  # a deployment that is up serves Prefect and the catalog (unless the environment names others)
 
 
 app.command()(campaigns.simulate)
@@ -32,6 +35,8 @@ app.command("design")(design.design_command)
 app.command("discover")(design.discover_command)
 app.command("ui")(ui.ui_command)
 app.command()(campaigns.fleet)
+app.add_typer(deploy.deploy_app, name="deploy")
+app.command()(deploy.submit)
 
 
 def _fail(message: str, code: int) -> None:

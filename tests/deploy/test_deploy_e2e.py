@@ -1,0 +1,110 @@
+"""End to end: `sdlab deploy up` on this machine (PostgreSQL of the system's binaries, Prefect server, tiled, a
+worker per station), campaigns submitted to stations, the history in the shared catalog, down and up again."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lab.deploy.services import pg_bin
+from tests.processes import run, sdlab_args, sdlab_env
+
+pytestmark = pytest.mark.e2e
+CAMPAIGNS = {"dep-a": "station-1", "dep-b": "station-1", "dep-c": "station-2"}  # two on one station
+FINISHED = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def _postgres_or_skip() -> None:
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL's server binaries are not installed (apt-get install postgresql-15)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root, and there is no postgres user to run PostgreSQL as")
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    """A $SDLAB_HOME the postgres user can traverse (PostgreSQL runs as postgres when the tests run as root)."""
+    _postgres_or_skip()
+    home = Path(tempfile.mkdtemp(prefix="sdlab-deploy-"))
+    home.chmod(0o711)
+    try:
+        yield home
+    finally:
+        run(sdlab_args("deploy", "down"), env=sdlab_env(home), timeout_s=300)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _sdlab(home: Path, *args: str) -> str:
+    result = run(sdlab_args(*args), env=sdlab_env(home), timeout_s=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _flow_runs(layout: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    user, password = layout["prefect_auth"].split(":", 1)
+    response = httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", auth=(user, password),
+                          json={"flow_runs": {"name": {"any_": list(CAMPAIGNS)}}}, timeout=30, trust_env=False)
+    response.raise_for_status()
+    return {run["name"]: run for run in response.json()}
+
+
+def _interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(run["start_time"]), datetime.fromisoformat(run["end_time"])
+
+
+def _history(home: Path) -> dict[str, tuple[int, float | None, str]]:
+    rows = json.loads(_sdlab(home, "history", "--format", "json"))
+    return {row["campaign"]: (row["experiments"], row["best_quality"], row["status"]) for row in rows}
+
+
+def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_their_history_survives(home) -> None:
+    _sdlab(home, "deploy", "up", "--stations", "2")
+    deploy = home / "deploy"
+    layout = json.loads((deploy / "deploy.json").read_text())
+    for secret in ("deploy.json", "pgpass", "tiled.yml"):
+        assert stat.S_IMODE((deploy / secret).stat().st_mode) == 0o600, secret
+    # Without the auth string or the API key, the servers refuse.
+    assert httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", json={},
+                      trust_env=False).status_code == 401
+    assert httpx.get(f"http://127.0.0.1:{layout['tiled_port']}/api/v1/search/",
+                     trust_env=False).status_code == 401
+    assert httpx.get(f"http://127.0.0.1:{layout['tiled_port']}/api/v1/search/?api_key={layout['tiled_api_key']}",
+                     trust_env=False).status_code == 200
+
+    for seed, (cid, station) in enumerate(CAMPAIGNS.items()):
+        _sdlab(home, "submit", "--station", station, "--campaign-id", cid, "--experiments", "3", "--planner",
+               "random", "--seed", str(seed))
+    deadline = time.monotonic() + 1200
+    runs = _flow_runs(layout)
+    while {run["state_type"] for run in runs.values()} - FINISHED:
+        assert time.monotonic() < deadline, {name: run["state_type"] for name, run in runs.items()}
+        time.sleep(5)
+        runs = _flow_runs(layout)
+    assert {name: run["state_type"] for name, run in runs.items()} == dict.fromkeys(CAMPAIGNS, "COMPLETED")
+    a, b, c = (_interval(runs[name]) for name in CAMPAIGNS)
+    first, second = sorted([a, b])
+    assert second[0] >= first[1], "the busy station's second campaign waited in its pool"
+    assert any(c[0] < end and start < c[1] for start, end in (first, second)), \
+        "the other station's campaign ran at the same time as one of them"
+
+    history = _history(home)
+    assert {cid: found[::2] for cid, found in history.items()} == dict.fromkeys(CAMPAIGNS, (3, "complete"))
+    _sdlab(home, "deploy", "down")
+    assert "up" not in _sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
+    _sdlab(home, "deploy", "up")
+    assert _history(home) == history
