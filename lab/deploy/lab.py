@@ -47,10 +47,11 @@ def up(stations: int | None = None) -> Layout:
                                                             auth=tuple(layout.prefect_auth.split(":", 1))))
     services.wait_until("tiled", lambda: services.answers(f"http://127.0.0.1:{layout.tiled_port}/healthz"))
     asyncio.run(_register(layout))
-    for pool in layout.station_pools():
+    for pool in layout.station_pools():  # the pool admits one flow run at a time (a worker --limit can stick)
         services.spawn(f"worker-{pool}", [services.python(), "-m", "prefect", "worker", "start", "--pool", pool,
-                                          "--type", "process", "--name", pool, "--limit", "1"],
-                       {**common, **layout.client_env(), "PREFECT_HOME": str(deploy_dir() / "prefect-worker")})
+                                          "--type", "process", "--name", pool],
+                       {**common, **layout.client_env(), "PREFECT_HOME": str(deploy_dir() / "prefect-worker"),
+                        "PREFECT_LOGGING_LEVEL": "INFO"})  # its log tells which flow runs it started
     return layout
 
 

@@ -36,7 +36,13 @@ def pg_bin() -> Path | None:
 
 def _as_postgres() -> list[str]:
     """A prefix running a command as the `postgres` user when this process is root (PostgreSQL refuses root)."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if runuser is None:
+        raise UserError("sdlab runs as root, which PostgreSQL refuses, and runuser (util-linux) is missing to run it "
+                        "as user postgres: run sdlab as another user")
+    return [runuser, "-u", "postgres", "--"]
 
 
 def _pg(command: str, *args: str, check: bool = True, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
@@ -81,7 +87,7 @@ def init_postgres(layout: Layout) -> None:
         for path in (data, password):
             os.chown(path, postgres.pw_uid, postgres.pw_gid)
         os.chmod(data, 0o700)
-        if subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(data)]).returncode:
+        if subprocess.run([*_as_postgres(), "test", "-w", str(data)]).returncode:
             raise UserError(f"PostgreSQL runs as user postgres (sdlab runs as root), and it cannot reach {data}: "
                             "set SDLAB_HOME to a folder every user may traverse (chmod o+x on its parents)")
     try:
