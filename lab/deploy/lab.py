@@ -96,7 +96,9 @@ async def _register(layout: Layout) -> None:
                 await client.create_work_pool(WorkPoolCreate(name=pool, type="process", concurrency_limit=1),
                                               overwrite=True)
                 await client.create_deployment(flow_id=flow_id, name=pool, work_pool_name=pool,
-                                               entrypoint=ENTRYPOINT, path=str(SOURCE),
+                                               entrypoint=ENTRYPOINT, pull_steps=[{  # run in place, no copy
+                                                   "prefect.deployments.steps.set_working_directory":
+                                                       {"directory": str(SOURCE)}}],
                                                parameters={"station": str(path)},
                                                parameter_openapi_schema=schema)
 

@@ -22,7 +22,8 @@ from lab.deploy.services import pg_bin
 from tests.processes import run, sdlab_args, sdlab_env
 
 pytestmark = pytest.mark.e2e
-CAMPAIGNS = {"dep-a": "station-1", "dep-b": "station-1", "dep-c": "station-2"}  # two on one station
+CAMPAIGNS = {"dep-c": "station-2", "dep-a": "station-1", "dep-b": "station-1"}  # two on one station
+EXPERIMENTS = 6  # each campaign runs long enough (tens of seconds) for the other station's to start meanwhile
 FINISHED = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -87,8 +88,8 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
                      trust_env=False).status_code == 200
 
     for seed, (cid, station) in enumerate(CAMPAIGNS.items()):
-        _sdlab(home, "submit", "--station", station, "--campaign-id", cid, "--experiments", "3", "--planner",
-               "random", "--seed", str(seed))
+        _sdlab(home, "submit", "--station", station, "--campaign-id", cid, "--experiments", str(EXPERIMENTS),
+               "--planner", "random", "--seed", str(seed))
     deadline = time.monotonic() + 1200
     runs = _flow_runs(layout)
     while {run["state_type"] for run in runs.values()} - FINISHED:
@@ -96,14 +97,14 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
         time.sleep(5)
         runs = _flow_runs(layout)
     assert {name: run["state_type"] for name, run in runs.items()} == dict.fromkeys(CAMPAIGNS, "COMPLETED")
-    a, b, c = (_interval(runs[name]) for name in CAMPAIGNS)
+    c, a, b = (_interval(runs[name]) for name in CAMPAIGNS)
     first, second = sorted([a, b])
     assert second[0] >= first[1], "the busy station's second campaign waited in its pool"
     assert any(c[0] < end and start < c[1] for start, end in (first, second)), \
         "the other station's campaign ran at the same time as one of them"
 
     history = _history(home)
-    assert {cid: found[::2] for cid, found in history.items()} == dict.fromkeys(CAMPAIGNS, (3, "complete"))
+    assert {cid: found[::2] for cid, found in history.items()} == dict.fromkeys(CAMPAIGNS, (EXPERIMENTS, "complete"))
     _sdlab(home, "deploy", "down")
     assert "up" not in _sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
     _sdlab(home, "deploy", "up")
