@@ -17,12 +17,14 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pyarrow
 from bluesky.callbacks import CallbackBase
@@ -90,10 +92,29 @@ class CatalogServer:
         self._process.wait()
 
 
+RETRY_UNREACHED_S = 120.0  # how long a write waits for a catalog server that does not answer (e.g. restarting)
+
+
+def _retry_unreached(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)`, tried again (backing off) while the catalog server cannot be reached at all, up to
+    RETRY_UNREACHED_S: a request that never reached the server is safe to send again, so a restarted server loses no
+    document. Any other failure is raised at once."""
+    deadline, delay = time.monotonic() + RETRY_UNREACHED_S, 0.1
+    while True:
+        try:
+            return function(*args)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 5.0)
+
+
 class BackgroundWriter:
     """Runs catalog writes on one background thread, in the order they were submitted, so that neither the
-    RunEngine nor the campaign waits for tiled. `flush` waits until everything submitted is written; a write
-    that failed is raised (once) by the next `submit` or `flush`."""
+    RunEngine nor the campaign waits for tiled (a write the server could not be reached for is tried again).
+    `flush` waits until everything submitted is written; a write that failed is raised (once) by the next `submit`
+    or `flush`."""
 
     def __init__(self) -> None:
         self._jobs: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
@@ -105,7 +126,7 @@ class BackgroundWriter:
         while (job := self._jobs.get()) is not None:
             function, args = job
             try:
-                function(*args)
+                _retry_unreached(function, *args)
             except Exception as exc:  # kept for the submitting side, which decides what it means
                 self._failure = self._failure or exc
             finally:
