@@ -24,7 +24,10 @@ def up(stations: Annotated[int | None, typer.Option(min=1, max=32, help="Simulat
     """Start the deployment (or what of it is not running); its data survives sdlab deploy down."""
     from lab.deploy.lab import up as deploy_up
 
-    layout = deploy_up(stations)
+    layout, resubmitted = deploy_up(stations)
+    if resubmitted:
+        console.print(f"submitted again (their worker had stopped while they ran): {', '.join(resubmitted)}",
+                      soft_wrap=True)
     console.print(f"deployment up: Prefect UI http://127.0.0.1:{layout.prefect_port} (user:password in "
                   f"$SDLAB_HOME/deploy/deploy.json), catalog http://127.0.0.1:{layout.tiled_port}, stations "
                   f"{', '.join(layout.station_pools())}", soft_wrap=True)

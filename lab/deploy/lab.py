@@ -28,8 +28,9 @@ def _common_env() -> dict[str, str]:
             "DO_NOT_TRACK": "1", "SDLAB_HOME": str(sdlab_home())}
 
 
-def up(stations: int | None = None) -> Layout:
-    """Start (or finish starting) the deployment; `stations` changes the number of station pools."""
+def up(stations: int | None = None) -> tuple[Layout, list[str]]:
+    """Start (or finish starting) the deployment; `stations` changes the number of station pools. Returns it and
+    the flow runs it submitted again (see `_recover`)."""
     layout = Layout.load()
     layout = Layout.create(stations or 2) if layout is None else replace(layout, stations=stations or layout.stations)
     layout.save()
@@ -47,12 +48,52 @@ def up(stations: int | None = None) -> Layout:
                                                             auth=tuple(layout.prefect_auth.split(":", 1))))
     services.wait_until("tiled", lambda: services.answers(f"http://127.0.0.1:{layout.tiled_port}/healthz"))
     asyncio.run(_register(layout))
+    restarted = [pool for pool in layout.station_pools() if services.service_pid(f"worker-{pool}") is None]
     for pool in layout.station_pools():  # the pool admits one flow run at a time (a worker --limit can stick)
         services.spawn(f"worker-{pool}", [services.python(), "-m", "prefect", "worker", "start", "--pool", pool,
                                           "--type", "process", "--name", pool],
                        {**common, **layout.client_env(), "PREFECT_HOME": str(deploy_dir() / "prefect-worker"),
                         "PREFECT_LOGGING_LEVEL": "INFO"})  # its log tells which flow runs it started
-    return layout
+    return layout, asyncio.run(_recover(layout, restarted))
+
+
+async def _recover(layout: Layout, pools: list[str]) -> list[str]:
+    """Flow runs that were under way on `pools` while their worker was gone (killed, or taken down): marked
+    crashed and submitted again, to continue their campaign from the catalog (the interrupted experiment is marked
+    aborted and grown again; a station a growth was interrupted on stays latched until an operator clears it).
+    Returns their names."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        WorkPoolFilter,
+        WorkPoolFilterName,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    if not pools:
+        return []
+    under_way = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
+        any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING])))
+    with _api(layout):
+        async with get_client() as client:
+            runs = await client.read_flow_runs(flow_run_filter=under_way,
+                                               work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=pools)))
+            for run in runs:
+                await client.set_flow_run_state(run.id, Crashed(message="its worker stopped while it ran; submitted "
+                                                                        "again"), force=True)
+                await client.create_flow_run_from_deployment(run.deployment_id, parameters=run.parameters,
+                                                             name=run.name)
+    return [run.name for run in runs]
+
+
+def _api(layout: Layout) -> Any:
+    """Prefect's client settings for the deployment's server (a context manager)."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    return temporary_settings({PREFECT_API_URL: layout.prefect_api, PREFECT_API_AUTH_STRING: layout.prefect_auth})
 
 
 def _tiled_config(layout: Layout) -> Path:
@@ -78,14 +119,13 @@ async def _register(layout: Layout) -> None:
     """A process work pool per station (one flow run at a time) and its `station-campaign` deployment."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
     from prefect.utilities.callables import parameter_schema
 
     from lab.campaign.fleet import station_campaign
     from lab.settings import load_station
 
     schema = parameter_schema(station_campaign.fn).model_dump_for_openapi()
-    with temporary_settings({PREFECT_API_URL: layout.prefect_api, PREFECT_API_AUTH_STRING: layout.prefect_auth}):
+    with _api(layout):
         async with get_client() as client:
             flow_id = await client.create_flow_from_name(FLOW)
             for pool in layout.station_pools():
@@ -154,8 +194,7 @@ def submit(station: str, parameters: dict[str, Any]) -> Any:
     if station not in layout.station_pools():
         raise UserError(f"--station {station}: the deployment's stations are {', '.join(layout.station_pools())}")
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: layout.prefect_api, PREFECT_API_AUTH_STRING: layout.prefect_auth}):
+    with _api(layout):
         return run_deployment(f"{FLOW}/{station}", parameters={"station": str(station_file(station)), **parameters},
                               timeout=0, flow_run_name=parameters["campaign_id"])

@@ -7,6 +7,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import stat
 import tempfile
 import time
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from lab.deploy.services import pg_bin
-from tests.processes import run, sdlab_args, sdlab_env
+from tests.processes import children, run, sdlab_args, sdlab_env
 
 pytestmark = pytest.mark.e2e
 CAMPAIGNS = {"dep-c": "station-2", "dep-a": "station-1", "dep-b": "station-1"}  # two on one station
@@ -56,12 +57,23 @@ def _sdlab(home: Path, *args: str) -> str:
     return result.stdout
 
 
-def _flow_runs(layout: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _flow_runs(layout: dict[str, Any], names: tuple[str, ...] = tuple(CAMPAIGNS)) -> dict[str, dict[str, Any]]:
+    """The latest flow run of each name."""
     user, password = layout["prefect_auth"].split(":", 1)
     response = httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", auth=(user, password),
-                          json={"flow_runs": {"name": {"any_": list(CAMPAIGNS)}}}, timeout=30, trust_env=False)
+                          json={"flow_runs": {"name": {"any_": list(names)}}, "sort": "EXPECTED_START_TIME_ASC"},
+                          timeout=30, trust_env=False)
     response.raise_for_status()
     return {run["name"]: run for run in response.json()}
+
+
+def _all_runs(layout: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    user, password = layout["prefect_auth"].split(":", 1)
+    response = httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", auth=(user, password),
+                          json={"flow_runs": {"name": {"any_": [name]}}, "sort": "EXPECTED_START_TIME_ASC"},
+                          timeout=30, trust_env=False)
+    response.raise_for_status()
+    return response.json()
 
 
 def _interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -109,3 +121,40 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
     assert "up" not in _sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
     _sdlab(home, "deploy", "up")
     assert _history(home) == history
+
+
+def test_a_campaign_whose_worker_is_killed_continues_when_the_worker_is_back(home) -> None:
+    _sdlab(home, "deploy", "up", "--stations", "1")
+    layout = json.loads((home / "deploy" / "deploy.json").read_text())
+    submit = ["submit", "--station", "station-1", "--campaign-id", "dep-kill", "--experiments", "5", "--planner",
+              "random"]
+    _sdlab(home, *submit)
+    deadline = time.monotonic() + 900
+    while _history(home).get("dep-kill", (0,))[0] < 1:  # killed once an experiment is stored, while it goes on
+        assert time.monotonic() < deadline
+        time.sleep(2)
+    worker = int((home / "deploy" / "run" / "worker-station-1.pid").read_text())
+    runs = children(worker)
+    os.killpg(worker, signal.SIGKILL)
+    for pid in runs:  # the flow run the worker started (in a session of its own)
+        os.killpg(pid, signal.SIGKILL)
+
+    assert "submitted again (their worker had stopped while they ran): dep-kill" in _sdlab(home, "deploy", "up")
+    assert _all_runs(layout, "dep-kill")[0]["state_type"] == "CRASHED"
+    if _finished(layout, "dep-kill") != "COMPLETED":  # killed during a growth: the run submitted again stopped
+        status = _sdlab(home, "safety", "status", "--station", "station-1")
+        assert "station-1: LATCHED" in status and "safe state reached" in status
+        _sdlab(home, "safety", "clear", "--station", "station-1", "--operator", "test", "--reason", "sample removed")
+        _sdlab(home, *submit)  # the operator continues the campaign
+        assert _finished(layout, "dep-kill") == "COMPLETED"
+    rows = json.loads(_sdlab(home, "history", "dep-kill", "--format", "json"))
+    assert [row["index"] for row in rows] == list(range(5))  # none lost, none twice
+
+
+def _finished(layout: dict[str, Any], name: str) -> str:
+    """The state of the latest flow run named `name` once it has finished."""
+    deadline = time.monotonic() + 900
+    while (state := _flow_runs(layout, (name,))[name]["state_type"]) not in FINISHED:
+        assert time.monotonic() < deadline
+        time.sleep(3)
+    return state
