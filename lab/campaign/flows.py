@@ -71,7 +71,7 @@ class GrowthSteps(CallbackBase):
 
     def lines(self, experiment_id: str) -> list[str]:
         """One line per step: when it started and how long it took (until the next step, or the last reading)."""
-        ends = [start for _, start in self.steps[1:]] + [self.last]
+        ends = [start for _, start in self.steps[1:]] + [self.last] * bool(self.steps)
         return [f"growth {experiment_id} step {step}: at {start / 60:.1f} min, for {(end - start) / 60:.1f} min"
                 for (step, start), end in zip(self.steps, ends, strict=True)]
 

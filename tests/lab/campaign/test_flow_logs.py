@@ -24,3 +24,9 @@ def test_growth_steps_are_timed_from_their_start_to_the_next_step() -> None:
                                   "growth c/0 step heat: at 1.0 min, for 9.0 min",
                                   "growth c/0 step grow: at 10.0 min, for 10.0 min",
                                   "growth c/0 step done: at 20.0 min, for 0.5 min"]
+
+
+def test_a_growth_stopped_before_its_first_step_has_no_step_lines() -> None:
+    steps = GrowthSteps()
+    steps.start({"time": 100.0})  # e.g. refused at once: the station is latched
+    assert steps.lines("c/0") == []
