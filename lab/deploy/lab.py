@@ -35,6 +35,8 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
     layout = Layout.create(stations or 2) if layout is None else replace(layout, stations=stations or layout.stations)
     layout.save()
     services.init_postgres(layout)
+    if services.postgres_pid() is None:  # tiled's table connections do not survive a database restart: renew them
+        services.stop("tiled")
     services.start_postgres(layout)
     common = _common_env()
     services.spawn("prefect", [services.python(), "-m", "prefect", "server", "start", "--host", "127.0.0.1",
