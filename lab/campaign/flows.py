@@ -10,15 +10,19 @@ the session and unit-tested without Prefect; when to ask the operator is decided
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
-from prefect import flow, task
+from bluesky.callbacks import CallbackBase
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_image_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.futures import PrefectFuture
+from prefect.logging.handlers import APILogHandler
+from prefect.logging.loggers import PrefectLogAdapter
 
 from lab.campaign.approval import (
     MAX_REJECTIONS,
@@ -30,16 +34,74 @@ from lab.campaign.approval import (
 )
 from lab.campaign.plots import data_uri
 from lab.campaign.session import ExperimentResult, LabSession, session_for
-from lab.history.store import GROWTH_PLAN
+from lab.history.store import GROWTH_PLAN, experiment_status
 from lab.settings import slug
 
 APPROVAL_POLL_S = 1  # how often a paused campaign checks whether it was answered
+# What the operator reads in the Prefect UI: one line per experiment, one per growth step. INFO goes to the run's
+# logs in the Prefect API only (sdlab keeps Prefect's own loggers at WARNING, and its terminal clean).
+_RUN_LOG = logging.getLogger("prefect.task_runs.sdlab")
+_RUN_LOG.setLevel(logging.INFO)
+_RUN_LOG.propagate = False
+_RUN_LOG.addHandler(APILogHandler())
+
+
+def run_log() -> PrefectLogAdapter:
+    """The current task run's logger for the operator's lines (in the Prefect UI, not on the terminal)."""
+    return PrefectLogAdapter(_RUN_LOG, extra=get_run_logger().extra)
+
+
+class GrowthSteps(CallbackBase):
+    """A RunEngine callback that keeps a growth run's steps as they happen: (name, start in seconds after the run's
+    start, station clock), and the time of the run's last reading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = self.last = 0.0
+        self.steps: list[tuple[str, float]] = []
+
+    def start(self, doc: dict[str, Any]) -> None:
+        self.started = doc["time"]
+
+    def event(self, doc: dict[str, Any]) -> None:
+        self.last = doc["time"] - self.started
+        step = doc["data"].get("step")
+        if step and (not self.steps or self.steps[-1][0] != step):
+            self.steps.append((step, self.last))
+
+    def lines(self, experiment_id: str) -> list[str]:
+        """One line per step: when it started and how long it took (until the next step, or the last reading)."""
+        ends = [start for _, start in self.steps[1:]] + [self.last] * bool(self.steps)
+        return [f"growth {experiment_id} step {step}: at {start / 60:.1f} min, for {(end - start) / 60:.1f} min"
+                for (step, start), end in zip(self.steps, ends, strict=True)]
+
+
+def _shown(params: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                     for key, value in params.items())
+
+
+def outcome_line(experiment_id: str, params: dict[str, Any], outcome: dict[str, Any]) -> str:
+    """One line for the operator: what was grown (parameters) and what came out."""
+    status = experiment_status(outcome)
+    came_out = {"ok": f"quality {outcome.get('quality', 0.0):.3f}", "failed": "failed: no usable sample",
+                "unfit": f"unfit: {outcome.get('error', 'the analysis refused its spectra')}"}[status]
+    return f"experiment {experiment_id}: {_shown(params)} → {came_out}"
 
 
 @task(name="synthesize", cache_policy=NONE)
 def synthesize(campaign_id: str, index: int, params: dict[str, Any]) -> str:
-    """Run the CVD growth plan; returns the growth run's uid."""
-    return session_for(campaign_id).synthesize(index, params)
+    """Run the CVD growth plan, logging its steps; returns the growth run's uid."""
+    session = session_for(campaign_id)
+    steps = GrowthSteps()
+    token = session.engine.subscribe(steps)
+    try:
+        return session.synthesize(index, params)
+    finally:
+        session.engine.unsubscribe(token)
+        log = run_log()
+        for line in steps.lines(f"{campaign_id}/{index}"):
+            log.info(line)
 
 
 @task(name="characterize", cache_policy=NONE)
@@ -65,6 +127,7 @@ def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str
     result = ExperimentResult(index, f"{campaign_id}/{index}", params, outcome, growth, measurement,
                               time.perf_counter() - started)
     session.learn(result)
+    run_log().info(outcome_line(result.experiment_id, params, outcome))
     return outcome
 
 

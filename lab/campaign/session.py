@@ -74,6 +74,7 @@ class LabSession:
     drivers: DriverSet | None = None
     emulation: EmulatedStation | None = None
     aborted: list[str] = field(default_factory=list)  # experiments a resume found interrupted
+    abandoned: dict[str, str] = field(default_factory=dict)  # their samples: experiment id → where it was left
     _faults_seen: dict[str, int] = field(default_factory=dict)
     _latest: tuple[str, dict[str, Any], dict[str, np.ndarray]] | None = None  # uid, start, spectra: stored last
     _renderer: Renderer | None = None  # started by the first figure
@@ -294,6 +295,9 @@ class LabSession:
                 continue
             run.update_metadata(metadata={"aborted": "interrupted; the experiment was planned again on resume"})
             aborted.append(start["experiment_id"])
+            measured = start.get("plan_name") == CHARACTERIZATION_PLAN  # runs come oldest first: this one last
+            self.abandoned[start["experiment_id"]] = ("on the stage (characterization interrupted)" if measured
+                                                      else "in the furnace (not characterized)")
         if aborted:
             self.engine(safe_state(self.station))
         self.results = [replace(done[index], growth_uid=growth_uids.get(index, "")) for index in sorted(done)]

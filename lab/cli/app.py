@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from lab.cli import analyze, calibrate, campaigns, design, devices, history, imports, safety, ui
+from lab.cli import analyze, calibrate, campaigns, deploy, design, devices, history, imports, safety, ui
 from lab.cli.common import HELP_MARKUP, quiet_prefect
 from lab.errors import ServiceError, UserError
 
@@ -19,6 +19,9 @@ USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled wit
 @app.callback()
 def _before_every_command() -> None:
     quiet_prefect()  # before any command imports Prefect, which reads its settings once
+    from lab.deploy.lab import use_when_up
+
+    use_when_up()  # a deployment that is up serves Prefect and the catalog (unless the environment names others)
 
 
 app.command()(campaigns.simulate)
@@ -36,6 +39,8 @@ app.command("analyze")(analyze.analyze_command)
 app.command("import")(imports.import_command)
 app.command("calibrate")(calibrate.calibrate_command)
 app.command("predict")(calibrate.predict_command)
+app.add_typer(deploy.deploy_app, name="deploy")
+app.command()(deploy.submit)
 
 
 def _fail(message: str, code: int) -> None:

@@ -198,7 +198,7 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
     """
     from lab.campaign.approval import ApprovedBox, CampaignStopped
     from lab.campaign.session import ExperimentResult, campaign_plan, open_session
-    from lab.history.records import CampaignRecord, open_record
+    from lab.history.records import CampaignRecord, open_record, running
 
     space, _ = campaign_plan(settings, station)  # refuse a bad material, recipe, space or box before anything starts
     _refuse_latched(station.name)
@@ -231,6 +231,9 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
                                 status=continued or "starting Prefect…")
         if session.aborted:
             console.print(f"marked aborted and planned again: {', '.join(session.aborted)}")
+            console.print("abandoned samples: " + "; ".join(f"{experiment} {where}" for experiment, where
+                                                            in session.abandoned.items()) +
+                          ": take them out when the station is next opened", soft_wrap=True)
 
         def advance(result: ExperimentResult) -> None:
             best = session.best()
@@ -246,7 +249,7 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
             name = f"{cid}-from-{done}" if continued else cid
             prefect.wait()
             progress.update(bar, status=continued or "running")
-            with desk:
+            with desk, running(cid):
                 campaign.with_options(flow_run_name=name)(cid)
         except CampaignStopped as exc:
             stopped = exc

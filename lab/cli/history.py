@@ -144,6 +144,10 @@ def _print_campaigns(rows: list[dict[str, Any]]) -> None:
                       f"{row['experiments']}" + (f" ({problems})" if problems else ""),
                       "-" if best is None else f"{best:.3f}", row["status"])
     console.print(table)
+    for row in rows:
+        if row.get("resume"):
+            console.print(f"interrupted: {row['campaign']} ({plural(row['experiments'], 'experiment')} done); "
+                          f"continue with: {row['resume']}", soft_wrap=True)
 
 
 def _print_experiments(rows: list[dict[str, Any]]) -> None:

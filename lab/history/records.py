@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,3 +94,34 @@ def open_record(new: CampaignRecord) -> CampaignRecord:
     partial.write_text(json.dumps(new.as_json(), indent=1))
     os.replace(partial, path)
     return new
+
+
+def _running_path(campaign_id: str) -> Path:
+    return sdlab_home() / "campaigns" / f"{campaign_id}.running"
+
+
+@contextmanager
+def running(campaign_id: str) -> Iterator[None]:
+    """Mark `campaign_id` as run by this process while the block runs (a process killed leaves a mark whose
+    process is gone: the campaign is then interrupted)."""
+    path = _running_path(campaign_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(os.getpid()))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def is_running(campaign_id: str) -> bool:
+    """Whether a live process runs `campaign_id` now."""
+    try:
+        os.kill(int(_running_path(campaign_id).read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def record_started(campaign_id: str) -> float:
+    """When the record of `campaign_id` was last written (its start or latest resume), epoch seconds."""
+    return record_path(campaign_id).stat().st_mtime

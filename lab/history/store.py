@@ -17,12 +17,14 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pyarrow
 from bluesky.callbacks import CallbackBase
@@ -40,7 +42,8 @@ SERVER_RECORD = "server.json"  # {pid, uri} of the process serving the catalog
 CATALOG_URI = "SDLAB_CATALOG_URI"  # a remote catalog (tiled URI with api_key) to use instead of the local one
 
 
-def _iso(timestamp: float) -> str:
+def iso(timestamp: float) -> str:
+    """Epoch seconds as an ISO date-time (UTC, seconds)."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
@@ -90,10 +93,29 @@ class CatalogServer:
         self._process.wait()
 
 
+RETRY_UNREACHED_S = 120.0  # how long a write waits for a catalog server that does not answer (e.g. restarting)
+
+
+def _retry_unreached(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)`, tried again (backing off) while the catalog server cannot be reached at all, up to
+    RETRY_UNREACHED_S: a request that never reached the server is safe to send again, so a restarted server loses no
+    document. Any other failure is raised at once."""
+    deadline, delay = time.monotonic() + RETRY_UNREACHED_S, 0.1
+    while True:
+        try:
+            return function(*args)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(2 * delay, 5.0)
+
+
 class BackgroundWriter:
     """Runs catalog writes on one background thread, in the order they were submitted, so that neither the
-    RunEngine nor the campaign waits for tiled. `flush` waits until everything submitted is written; a write
-    that failed is raised (once) by the next `submit` or `flush`."""
+    RunEngine nor the campaign waits for tiled (a write the server could not be reached for is tried again).
+    `flush` waits until everything submitted is written; a write that failed is raised (once) by the next `submit`
+    or `flush`."""
 
     def __init__(self) -> None:
         self._jobs: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
@@ -105,7 +127,7 @@ class BackgroundWriter:
         while (job := self._jobs.get()) is not None:
             function, args = job
             try:
-                function(*args)
+                _retry_unreached(function, *args)
             except Exception as exc:  # kept for the submitting side, which decides what it means
                 self._failure = self._failure or exc
             finally:
@@ -252,7 +274,7 @@ class RunStore:
                          "status": experiment_status(outcome), "station": start.get("station"),
                          "material": start.get("material"),
                          "growth_uid": growth.metadata["start"]["uid"] if growth else None,
-                         "characterization_uid": start["uid"], "time": _iso(start["time"]), **outcome})
+                         "characterization_uid": start["uid"], "time": iso(start["time"]), **outcome})
         return sorted(rows, key=lambda row: (row["campaign"], row["index"]))
 
     def campaigns(self, where: RunFilter | None = None) -> list[dict[str, Any]]:
@@ -289,7 +311,7 @@ def _campaign_summary(campaign: str, runs: list[Any]) -> dict[str, Any]:
     qualities = [o["quality"] for o in outcomes if o is not None and experiment_status(o) == "ok"]
     stops = [run.metadata.get("stop") for run in runs]
     return {"campaign": campaign, "material": first.get("material"), "planner": first.get("planner"),
-            "station": first.get("station"), "started": _iso(first["time"]), "experiments": len(statuses),
+            "station": first.get("station"), "started": iso(first["time"]), "experiments": len(statuses),
             **{status: statuses.count(status) for status in ("ok", "failed", "unfit")},
             "best_quality": max(qualities, default=None),
             "open_runs": sum(stop is None for stop in stops) + outcomes.count(None),

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from lab.errors import UserError
-from lab.history.store import RunFilter, RunStore
+from lab.history.store import RunFilter, RunStore, iso
 from lab.materials import parse_material
 
 EXPERIMENT_STATUSES = ("ok", "failed", "unfit")
@@ -22,7 +22,7 @@ CAMPAIGN_STATUSES = ("complete", "incomplete", "failed")
 EXPORTS = (".csv", ".parquet")
 # The columns every row has (an experiment's parameters and outcome add theirs), so an empty table keeps its header.
 CAMPAIGN_COLUMNS = ("campaign", "material", "planner", "station", "started", "experiments", "ok", "failed", "unfit",
-                    "best_quality", "open_runs", "failed_runs", "status")
+                    "best_quality", "open_runs", "failed_runs", "status", "resume")
 EXPERIMENT_COLUMNS = ("index", "campaign", "experiment_id", "status", "station", "material", "growth_uid",
                       "characterization_uid", "time")
 
@@ -96,15 +96,52 @@ def _budget(campaign: str) -> int | None:
         return None
 
 
+def _resume(summary: dict[str, Any], status: str) -> str | None:
+    """The command that continues an interrupted campaign (incomplete, recorded, run by no live process)."""
+    from lab.history.records import is_running, record_path
+
+    cid = summary["campaign"]
+    interrupted = status == "incomplete" and record_path(cid).exists() and not is_running(cid)
+    return f"sdlab resume {cid}" if interrupted else None
+
+
+def _unstarted(store: RunStore, where: RunFilter, listed: set[str]) -> list[dict[str, Any]]:
+    """Summaries of the recorded campaigns within `where` that have no run in the catalog (killed before their
+    first experiment): only their records (`$SDLAB_HOME/campaigns/`) know them."""
+    from lab.history.records import known_campaigns, load_record, record_started
+
+    found = []
+    for cid in known_campaigns():
+        if cid in listed or where.campaign not in (None, cid):
+            continue
+        try:
+            record = load_record(cid)
+        except UserError:
+            continue
+        started = record_started(cid)
+        if (where.station not in (None, record.station.name) or where.material not in (None, record.campaign.material)
+                or not where.admits(started) or store.runs(cid)):
+            continue
+        found.append({"campaign": cid, "material": record.campaign.material, "planner": record.campaign.planner,
+                      "station": record.station.name, "started": iso(started), "experiments": 0, "ok": 0,
+                      "failed": 0, "unfit": 0, "best_quality": None, "open_runs": 0, "failed_runs": 0})
+    return found
+
+
 def rows(store: RunStore, request: Query) -> list[dict[str, Any]]:
     """The rows `request` asks for: experiments with their parameters as columns (right after `index`, before
-    `campaign`), or campaign summaries."""
+    `campaign`), or campaign summaries (also of campaigns killed before their first experiment, from their
+    records), each interrupted one with the command that resumes it."""
     if request.experiments:
         found = [{"index": row.pop("index"), **row.pop("params"), **row}
                  for row in store.experiments(where=request.where)]
     else:
-        found = [{**summary, "status": campaign_status(summary, _budget(summary["campaign"]))}
-                 for summary in store.campaigns(request.where)]
+        summaries = store.campaigns(request.where)
+        summaries += _unstarted(store, request.where, {summary["campaign"] for summary in summaries})
+        found = []
+        for summary in sorted(summaries, key=lambda summary: summary["started"]):
+            status = campaign_status(summary, _budget(summary["campaign"]))
+            found.append({**summary, "status": status, "resume": _resume(summary, status)})
     return [row for row in found if request.status in (None, row["status"])]
 
 

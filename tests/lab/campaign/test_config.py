@@ -120,7 +120,7 @@ def one_line(error: pytest.ExceptionInfo[UserError]) -> str:
     ("a: 1\n b: 2\n", "is not readable YAML: mapping values are not allowed here"),
     ("just a string\n", "must hold a mapping of settings, not str"),
     ("- a\n- b\n", "must hold a mapping of settings, not list"),
-    ("", "must hold a mapping of settings, not NoneType"),
+    ("", "is empty"),
 ])
 def test_malformed_yaml_is_one_line_user_error(tmp_path: Path, text: str, says: str) -> None:
     path = write(tmp_path, text)
@@ -149,7 +149,7 @@ def test_missing_file_is_one_line_user_error(tmp_path: Path) -> None:
 def test_directory_instead_of_file_is_one_line_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError) as error:
         load_station(tmp_path)
-    assert "is not readable YAML" in one_line(error)
+    assert "is a directory" in one_line(error)
 
 
 @pytest.mark.parametrize(("edit", "where", "says"), [

@@ -85,3 +85,21 @@ def test_a_second_process_reads_the_history(finished_campaign, sdlab_home: Path)
     rows = json.loads(result.stdout)
     assert [row["index"] for row in rows] == list(range(EXPERIMENTS))
     assert all(row["experiment_id"].startswith("e2e-graphene/") for row in rows)
+
+
+def test_the_flow_runs_logs_tell_each_experiment_and_its_growth_steps(finished_campaign) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.logging.handlers import APILogHandler
+
+    session, *_ = finished_campaign
+    APILogHandler().flush()
+    with get_client(sync_client=True) as client:
+        messages = [log.message for log in client.read_logs() if "e2e-graphene/" in log.message]
+    for result in session.results:
+        told = [m for m in messages if m.startswith(f"experiment {result.experiment_id}: ")]
+        assert len(told) == 1, messages
+        assert f"temperature_c={result.params['temperature_c']:.4g}" in told[0]
+        assert f"→ quality {result.quality:.3f}" in told[0] or "→ failed" in told[0]
+        steps = [m.split(" step ")[1].split(":")[0] for m in messages
+                 if m.startswith(f"growth {result.experiment_id} step ")]
+        assert steps == ["load", "leak_check", "purge", "pump_down", "heat", "anneal", "grow", "cool", "done"]

@@ -45,6 +45,7 @@ def test_a_resumed_campaign_continues_from_the_catalog_and_re_plans_the_interrup
         try:
             assert [r.index for r in resumed.results] == [0, 1]
             assert resumed.aborted == ["resume-unit/2"]
+            assert resumed.abandoned == {"resume-unit/2": "in the furnace (not characterized)"}
             rebuilt = make_planner("random", first.planner.space, objectives=list(first.planner.objectives), seed=5)
             rebuilt.tell([observation(r) for r in first.results])
             assert resumed.planner.to_dict() == rebuilt.to_dict()

@@ -3,6 +3,7 @@ that say so, exports that say what they wrote."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,22 @@ def test_an_export_counts_its_rows_in_words(catalog, sdlab_cli, tmp_path: Path) 
     path = tmp_path / "failed.csv"
     exported = sdlab_cli("history", "--experiments", "--status", "failed", "--output", str(path), home=home)
     assert exported.code == 0 and exported.err.strip() == f"1 row written to {path}"
+
+
+def test_interrupted_campaigns_are_listed_with_the_command_that_resumes_them(sdlab_cli, tmp_path: Path) -> None:
+    from lab.history.records import CampaignRecord, open_record, running
+    from lab.settings import campaign_config, load_station
+
+    for cid in ("killed-before-start", "still-running"):  # recorded, killed before (or running its) first experiment
+        open_record(CampaignRecord(campaign_config(campaign_id=cid, experiments=3), load_station()))
+    with running("still-running"):
+        listed = sdlab_cli("history", "--format", "json")
+        shown = sdlab_cli("history")
+    assert listed.code == 0 and shown.code == 0, listed.err + shown.err
+    rows = {row["campaign"]: row for row in json.loads(listed.out)}
+    assert rows["killed-before-start"]["status"] == "incomplete"
+    assert rows["killed-before-start"]["resume"] == "sdlab resume killed-before-start"
+    assert rows["still-running"]["resume"] is None
+    assert ("interrupted: killed-before-start (0 experiments done); continue with: sdlab resume killed-before-start"
+            in shown.out)
+    assert "resume still-running" not in shown.out

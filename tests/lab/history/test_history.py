@@ -79,7 +79,7 @@ def test_campaigns_summarize_their_experiments(catalog) -> None:
     assert found["g-late"] | {"started": None} == {
         "campaign": "g-late", "material": "graphene", "planner": None, "station": "furnace-b", "started": None,
         "experiments": 2, "ok": 1, "failed": 0, "unfit": 1, "best_quality": 0.7, "open_runs": 0, "failed_runs": 0,
-        "status": "complete"}
+        "status": "complete", "resume": None}
     assert found["m-late"]["open_runs"] == 1 and found["m-late"]["status"] == "incomplete"
 
 

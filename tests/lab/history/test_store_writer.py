@@ -60,3 +60,40 @@ def test_close_writes_what_is_queued_and_refuses_more() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         writer.submit(done.append, 10)
     writer.close()  # closing twice is harmless
+
+
+def test_a_write_the_server_could_not_be_reached_for_is_tried_again_in_order() -> None:
+    import httpx
+
+    writer = BackgroundWriter()
+    done: list[str] = []
+    refusals = iter([httpx.ConnectError("connection refused"), httpx.ConnectError("connection refused")])
+
+    def write_while_the_server_restarts() -> None:
+        if (refusal := next(refusals, None)) is not None:
+            raise refusal
+        done.append("written")
+
+    writer.submit(write_while_the_server_restarts)
+    writer.submit(done.append, "after")
+    writer.flush()
+    assert done == ["written", "after"]
+    writer.close()
+
+
+def test_a_write_the_server_refused_is_not_tried_again() -> None:
+    import httpx
+
+    writer = BackgroundWriter()
+    calls: list[int] = []
+
+    def conflict() -> None:
+        calls.append(1)
+        raise httpx.HTTPStatusError("409 Conflict", request=httpx.Request("POST", "http://x"),
+                                    response=httpx.Response(409))
+
+    writer.submit(conflict)
+    with pytest.raises(RuntimeError, match="409 Conflict"):
+        writer.flush()
+    assert calls == [1]
+    writer.close()
