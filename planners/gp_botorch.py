@@ -119,7 +119,7 @@ LOCAL_BEST = 3
 LOCAL_SCALES = (0.002, 0.01, 0.05, 0.15)
 """Standard deviations (unit coordinates) of the local perturbations; each point draws one of them."""
 
-TRUST_REGION = 0.1
+TRUST_REGION = 0.05
 """Side of the box around the best successful observation that proposals come from when the campaign has
 suggested points (module docs)."""
 
@@ -419,10 +419,12 @@ class BotorchPlanner(Planner):
 
     # --- acquisition optimization ----------------------------------------------------------------------
 
-    def _raw_points(self, data: _Data, rng: np.random.Generator) -> np.ndarray:
+    def _raw_points(
+        self, data: _Data, region: tuple[np.ndarray, np.ndarray], rng: np.random.Generator
+    ) -> np.ndarray:
         """Feasible encoded starting candidates (valid integers and categories): ``raw_samples`` from a seeded
         Sobol draw, and up to ``LOCAL_SAMPLES`` Gaussian perturbations of the best observations."""
-        lower, upper = self._region(data)
+        lower, upper = region
         sobol = sobol_sampler(len(self.space), rng)
         points, _ = sample_feasible(self.space, self._raw_samples, lambda m: lower + (upper - lower) * sobol(m))
         best = data.x[data.ok][np.argsort(-data.scores, kind="stable")[:LOCAL_BEST]]
@@ -432,13 +434,27 @@ class BotorchPlanner(Planner):
         points += [p for p in local if all(c.satisfied(p) for c in self.space.constraints)]
         return self.space.encode(points)
 
-    def _region(self, data: _Data) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper unit coordinates proposals come from: the trust region (module docs) or the cube."""
+    def _region(self, data: _Data, model: Model | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper unit coordinates proposals come from: the trust region (module docs) or the cube.
+
+        The region's centre is the successful observation with the best posterior-mean utility under ``model``
+        (one objective; single runs of a growth are noisy), else the one with the best score."""
         d = len(self.space)
         if not self._suggested:
             return np.zeros(d), np.ones(d)
-        centre = data.x[data.ok][int(np.argmax(data.scores))] if data.ok.any() else self.space.encode(
-            self._suggested[:1])[0]
+        x = data.x[data.ok]
+        if not len(x):
+            return self._box(self.space.encode(self._suggested[:1])[0])
+        merit = data.scores
+        if model is not None and len(self.objectives) == 1:
+            with torch.no_grad():
+                mean = model.posterior(torch.as_tensor(x, dtype=_DTYPE)).mean[..., 0]
+            merit = self.objectives[0].utility(mean).numpy()
+        return self._box(x[int(np.argmax(merit))])
+
+    @staticmethod
+    def _box(centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The trust region around ``centre``, clipped to the unit cube."""
         return np.clip(centre - TRUST_REGION / 2, 0.0, 1.0), np.clip(centre + TRUST_REGION / 2, 0.0, 1.0)
 
     def _polish(
@@ -489,10 +505,11 @@ class BotorchPlanner(Planner):
 
     def _next_point(self, acq: AcquisitionFunction, data: _Data, rng: np.random.Generator) -> np.ndarray:
         """The best feasible encoded point found for ``acq``."""
-        raw = self._raw_points(data, rng)
+        region = self._region(data, acq.model)
+        raw = self._raw_points(data, region, rng)
         values = self._evaluate(acq, raw)
         starts = raw[np.argsort(-values, kind="stable")[: self._num_restarts]]
-        polished = self._polish(acq, self._region(data), starts)
+        polished = self._polish(acq, region, starts)
         candidates = np.vstack([starts, self._snap(polished, starts[: len(polished)])])
         return candidates[int(np.argmax(self._evaluate(acq, candidates)))]
 
