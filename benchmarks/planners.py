@@ -30,6 +30,7 @@ Prints tables and writes JSON (default benchmarks/results/planners.json) and a P
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import statistics
@@ -290,17 +291,26 @@ def main() -> None:
     parser.add_argument("--budget", "--experiments", type=int, default=None,
                         help="experiments per campaign (default per problem)")
     parser.add_argument("--problems", nargs="+", default=list(BUDGETS), choices=list(BUDGETS))
-    parser.add_argument("--planners", nargs="+", default=list(PLANNERS), choices=list(PLANNERS))
+    installed = [p for p in PLANNERS if p not in COMPARATORS or importlib.util.find_spec(p) is not None]
+    parser.add_argument("--planners", nargs="+", default=installed, choices=list(PLANNERS),
+                        help="default: all whose library is installed (baybe and ax come with the bench extra)")
     parser.add_argument("--latency-n", nargs="*", type=int, default=list(LATENCY_N))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "planners.json")
     args = parser.parse_args()
 
     budgets = {p: args.budget or BUDGETS[p] for p in args.problems}
-    tasks = [(p, name, seed, budgets[p]) for p in args.problems for seed in range(args.seeds) for name in args.planners]
+    tasks = [(p, name, seed, budgets[p]) for seed in range(args.seeds) for p in args.problems for name in args.planners]
     started = time.perf_counter()
+    partial = args.out.with_suffix(".runs.jsonl")  # each finished run, so that a cut-short benchmark keeps them
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text("")
+    runs = []
     with Pool(args.jobs) as pool:
-        runs = pool.map(run, tasks, chunksize=1)
+        for finished in pool.imap_unordered(run, tasks, chunksize=1):
+            runs.append(finished)
+            with partial.open("a") as stream:
+                stream.write(json.dumps(finished) + "\n")
         latencies = pool.map(_latency_task, [(name, n) for name in args.planners
                                                    if name not in ("random", "sobol", *COMPARATORS)
                                                    for n in args.latency_n if n <= LATENCY_CAP.get(name, n)])
