@@ -1,4 +1,4 @@
-"""Planner benchmark: random, sobol, skopt, botorch and a plain-BoTorch baseline, side by side.
+"""Planner benchmark: random, sobol, skopt, botorch, a plain-BoTorch baseline, BayBE and Ax, side by side.
 
 Problems (sequential campaigns, one experiment per ask):
 
@@ -9,10 +9,14 @@ Problems (sequential campaigns, one experiment per ask):
   lab's own analysis (``lab.analysis.graphene_outcome``), so planners see the noisy objective and the failures
   of a campaign. Progress is judged on the noise-free expected quality (``recipe_quality``, the same protocol)
   of the points run, against ``find_optimum(truth)``;
+* ``mos2``, ``mosse``: TMD campaigns in the hidden world of each seed (``benchmarks.tmd_worlds``: runs fail
+  where nothing grows, noisy measured quality, the literature recipes run first by every planner);
 * ``constrained``: Hartmann6 with the constraint ``x0 + x1 <= 0.8`` and failed experiments (no value)
   wherever ``x3 > 0.7`` or ``x4 + x5 > 1.5``; the optimum is feasible and succeeds.
 
-Metrics per run: experiments until a point reaches 95 % of the optimum (for Branin, 95 % of the way from
+BayBE and Ax (``baybe``, ``ax``; ``benchmarks.comparators``, installed by the ``bench`` extra) are used through
+their recommended sequential APIs with their defaults. Every proposal is asserted to satisfy the space's
+constraints. Metrics per run: experiments until a point reaches 95 % of the optimum (for Branin, 95 % of the way from
 the median random value to the optimum), the best true value after the budget, and the mean ask time.
 Separately: fit+ask latency in 6-D at N observations (a cold ask on a fresh planner, which fits from
 scratch, and a warm ask after one more observation), and the heating/cooling time saved by
@@ -26,25 +30,28 @@ Prints tables and writes JSON (default benchmarks/results/planners.json) and a P
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.comparators import COMPARATORS, Comparator
 from planners import Objective, Observation, Planner, Real, Space, make_planner
 from planners.ordering import Ramp, order_batch
 
 SPOTS = 16
 LASER_NM = 532.0
-PLANNERS = ("random", "sobol", "skopt", "plain-botorch", "botorch")
-BUDGETS = {"branin": 25, "hartmann6": 50, "graphene": 60, "constrained": 50}
+PLANNERS = ("random", "sobol", "skopt", "plain-botorch", "botorch", "baybe", "ax")
+BUDGETS = {"branin": 25, "hartmann6": 50, "graphene": 60, "mos2": 30, "mosse": 30, "constrained": 50}
+TMD_MATERIALS = {"mos2": "MoS2", "mosse": "MoSSe"}
 LATENCY_N = (20, 100, 300, 1000, 2000)
 LATENCY_CAP = {"skopt": 300, "plain-botorch": 1000}
 """Largest N measured per planner (beyond it a single ask takes minutes)."""
@@ -97,6 +104,8 @@ class Problem:
     reference: float
     experiment: Callable[[dict[str, Any], np.random.Generator], tuple[float | None, float]]
     """params, rng -> (value told to the planner or None when failed, true value)."""
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+    """Points every planner runs first (the literature recipes of a TMD campaign)."""
 
     def progress(self, true_value: float) -> float:
         """Fraction of the way from ``reference`` to the optimum."""
@@ -131,11 +140,20 @@ def problem(name: str, seed: int) -> Problem:
             return (None if outcome["failed"] else outcome["quality"]), true_value
 
         return Problem(graphene_space(), Objective("quality"), find_optimum(truth)[1], 0.0, grow_and_measure)
+    if name in TMD_MATERIALS:
+        from benchmarks.tmd_worlds import tmd_problem
+        from simulators.tmd import TmdTruth
+
+        tmd = tmd_problem(TMD_MATERIALS[name], TmdTruth.draw(seed))
+        return Problem(tmd.space, Objective("quality"), tmd.optimum(), 0.0, tmd.experiment, tmd.literature())
     raise ValueError(f"unknown problem {name!r}; choose from {', '.join(BUDGETS)}")
 
 
-def build(name: str, space: Space, objectives: list[Objective], seed: int) -> Planner:
-    """A planner by benchmark name (``plain-botorch`` is the baseline in ``benchmarks.baselines``)."""
+def build(name: str, space: Space, objectives: list[Objective], seed: int) -> Planner | Comparator:
+    """A planner by benchmark name (``plain-botorch`` is the baseline in ``benchmarks.baselines``; ``baybe`` and
+    ``ax`` are the comparators in ``benchmarks.comparators``, told 0 for a failed run where they need a value)."""
+    if name in COMPARATORS:
+        return COMPARATORS[name](space, objectives[0], seed, failure_value=0.0)
     if name == "plain-botorch":
         from benchmarks.baselines import PlainBotorchPlanner
 
@@ -152,6 +170,7 @@ def run(task: tuple[str, str, int, int]) -> dict[str, Any]:
     bench = problem(problem_name, seed)
     rng = np.random.default_rng(10_000 + seed)
     planner = build(planner_name, bench.space, [bench.objective], seed)
+    planner.suggest(bench.suggestions)
     values, ask_s, reached = [], [], None
     for i in range(budget):
         started = time.perf_counter()
@@ -239,8 +258,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     problems = list(result["summary"])
-    fig, axes = plt.subplots(2, 3, figsize=(15, 9))
-    for ax, name in zip(axes.flat, problems[:4], strict=False):
+    fig, axes = plt.subplots(3, 3, figsize=(15, 13))
+    for ax, name in zip(axes.flat, problems[:7], strict=False):
         for planner in result["summary"][name]:
             traces = [np.maximum.accumulate(r["progress"]) for r in result["runs"]
                       if r["problem"] == name and r["planner"] == planner]
@@ -248,14 +267,14 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.axhline(REACHED, color="grey", ls=":")
         ax.set(title=name, xlabel="experiments", ylabel="median best progress", ylim=(0, 1.02))
         ax.legend(fontsize=8)
-    ax = axes.flat[4]
+    ax = axes.flat[7]
     for planner in dict.fromkeys(r["planner"] for r in result["latency"]):
         rows = [r for r in result["latency"] if r["planner"] == planner]
         ax.loglog([r["n"] for r in rows], [r["cold_s"] for r in rows], "o-", label=f"{planner} cold")
         ax.loglog([r["n"] for r in rows], [r["warm_s"] for r in rows], "x--", label=f"{planner} warm")
     ax.set(title="fit+ask latency, 6-D", xlabel="observations N", ylabel="seconds")
     ax.legend(fontsize=7)
-    ax = axes.flat[5]
+    ax = axes.flat[8]
     if result.get("ordering"):
         for label in ("hot", "cold"):
             ax.hist(result["ordering"][label]["fractions"], bins=30, alpha=0.6, label=f"{label} furnace")
@@ -272,18 +291,28 @@ def main() -> None:
     parser.add_argument("--budget", "--experiments", type=int, default=None,
                         help="experiments per campaign (default per problem)")
     parser.add_argument("--problems", nargs="+", default=list(BUDGETS), choices=list(BUDGETS))
-    parser.add_argument("--planners", nargs="+", default=list(PLANNERS), choices=list(PLANNERS))
+    installed = [p for p in PLANNERS if p not in COMPARATORS or importlib.util.find_spec(p) is not None]
+    parser.add_argument("--planners", nargs="+", default=installed, choices=list(PLANNERS),
+                        help="default: all whose library is installed (baybe and ax come with the bench extra)")
     parser.add_argument("--latency-n", nargs="*", type=int, default=list(LATENCY_N))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "planners.json")
     args = parser.parse_args()
 
     budgets = {p: args.budget or BUDGETS[p] for p in args.problems}
-    tasks = [(p, name, seed, budgets[p]) for p in args.problems for seed in range(args.seeds) for name in args.planners]
+    tasks = [(p, name, seed, budgets[p]) for seed in range(args.seeds) for p in args.problems for name in args.planners]
     started = time.perf_counter()
+    partial = args.out.with_suffix(".runs.jsonl")  # each finished run, so that a cut-short benchmark keeps them
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text("")
+    runs = []
     with Pool(args.jobs) as pool:
-        runs = pool.map(run, tasks, chunksize=1)
-        latencies = pool.map(_latency_task, [(name, n) for name in args.planners if name not in ("random", "sobol")
+        for finished in pool.imap_unordered(run, tasks, chunksize=1):
+            runs.append(finished)
+            with partial.open("a") as stream:
+                stream.write(json.dumps(finished) + "\n")
+        latencies = pool.map(_latency_task, [(name, n) for name in args.planners
+                                                   if name not in ("random", "sobol", *COMPARATORS)
                                                    for n in args.latency_n if n <= LATENCY_CAP.get(name, n)])
     result = {"seeds": args.seeds, "budgets": budgets, "summary": summarize(runs, budgets), "latency": latencies,
               "ordering": ordering_savings(), "runs": runs, "wall_s": time.perf_counter() - started}

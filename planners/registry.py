@@ -24,13 +24,13 @@ PLANNERS: dict[str, str] = {
 }
 """Registered planners: name -> ``"module:Class"``."""
 
-DEFAULT_PLANNER = "skopt"
-"""The planner ``make_planner`` builds when no name is given."""
+DEFAULT_PLANNER = "botorch"
+"""The planner ``make_planner`` builds when no name is given (and the CLI's ``--planner`` default)."""
 
 
 @dataclass(frozen=True)
 class PlannerRegistry:
-    """Builds planners by name (``registry("skopt", space, objectives=[...], seed=0)``) and restores them
+    """Builds planners by name (``registry("botorch", space, objectives=[...], seed=0)``) and restores them
     from ``to_dict()`` state (``registry.from_dict(state)``)."""
 
     entries: Mapping[str, str]

@@ -37,10 +37,10 @@ def test_registered_names_and_classes() -> None:
         assert make_planner.planner_class(name).name == name
 
 
-def test_default_planner_is_skopt_until_botorch_meets_its_benchmark_targets() -> None:
-    assert DEFAULT_PLANNER == make_planner.default == "skopt"
-    assert isinstance(make_planner(space=SPACE, objectives=OBJECTIVES, seed=0), SkoptPlanner)
-    assert isinstance(make_planner(None, SPACE, OBJECTIVES), SkoptPlanner)
+def test_default_planner_is_botorch() -> None:
+    assert DEFAULT_PLANNER == make_planner.default == "botorch"
+    assert isinstance(make_planner(space=SPACE, objectives=OBJECTIVES, seed=0), BotorchPlanner)
+    assert isinstance(make_planner(None, SPACE, OBJECTIVES), BotorchPlanner)
 
 
 def test_make_planner_errors() -> None:
