@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -149,17 +148,22 @@ def test_a_hung_orchestrator_trips_the_watchdog_during_growth() -> None:
         rig.close()
 
 
-def when(condition: Callable[[], bool], action: Callable[[], None]) -> threading.Thread:
-    """Run `action` in a thread as soon as `condition` holds (polled; gives up after 60 s)."""
+WHEN_POLL_S = 1.0  # simulated seconds between checks of a `when` condition
+WHEN_GIVE_UP_S = 12 * 3600.0  # simulated time after which `when` stops checking
+
+
+def when(rig: Guarded, condition: Callable[[], bool], action: Callable[[], None]) -> threading.Thread:
+    """Run `action` as soon as `condition` holds, checked every simulated second by a thread that takes part in
+    the rig's clock (on virtual time no check is skipped, whatever the machine's load)."""
+    clock = rig.twin.clock
+
     def wait() -> None:
-        for _ in range(6000):
+        for _ in range(int(WHEN_GIVE_UP_S / WHEN_POLL_S)):
             if condition():
                 action()
                 return
-            time.sleep(0.01)
-    thread = threading.Thread(target=wait, daemon=True)
-    thread.start()
-    return thread
+            clock.sleep(WHEN_POLL_S)
+    return clock.worker(wait, "when")
 
 
 def stuck_heater(twin: Twin) -> None:
@@ -177,11 +181,11 @@ def test_an_over_pressure_suspends_the_growth_until_it_recovers(speedup: float |
     rig = Guarded(speedup=speedup, resume_timeout_s=6 * 3600.0)
     try:
         monitor = rig.safeguards.monitor
-        leaking = when(lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
-        repaired = when(lambda: monitor.suspended_since is not None, lambda: leak(rig.twin, 2e-5))
+        leaking = when(rig, lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
+        repaired = when(rig, lambda: monitor.suspended_since is not None, lambda: leak(rig.twin, 2e-5))
         rig.grow()
-        leaking.join()
-        repaired.join()
+        leaking.join(60)
+        repaired.join(60)
         assert rig.stops[-1]["exit_status"] == "success"
         (suspended,) = audit(decision="suspend")
         assert "pressure_fraction_of_limit" in suspended["reason"]
@@ -195,10 +199,10 @@ def test_an_over_pressure_suspends_the_growth_until_it_recovers(speedup: float |
 def test_a_pressure_that_stays_out_of_range_ends_in_the_latched_safe_state() -> None:
     rig = Guarded(resume_timeout_s=900.0)
     try:
-        leaking = when(lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
+        leaking = when(rig, lambda: rig.twin.flow_setpoints["CH4"] > 0, lambda: leak(rig.twin, 600.0))  # during growth
         with pytest.raises(RunEngineInterrupted):
             rig.grow(cvd_growth(rig.station, replace(RECIPE, growth_min=60.0), md=MD))
-        leaking.join()
+        leaking.join(60)
         record = rig.safeguards.latch.read()
         assert record["source"] == "suspender" and "pressure_fraction_of_limit" in record["reason"]
         assert "readings out of range for more than 900 s" in record["reason"]
