@@ -83,12 +83,13 @@ async def _recover(layout: Layout, restarted: list[str]) -> list[str]:
     """Flow runs under way on the stations' pools whose process is gone: those of the `restarted` pools (their
     worker was gone: killed, or taken down), and those whose process ended without telling the server (e.g. it
     died while PostgreSQL was down, leaving its run Pending or Running for ever, holding its pool's only slot).
-    Marked crashed and submitted again, to continue their campaign from the catalog (the interrupted experiment is
-    marked aborted and grown again; a station a growth was interrupted on stays latched until an operator clears
-    it). Returns their names."""
+    Marked crashed, with the `campaign` subflows they left under way, and submitted again, to continue their
+    campaign from the catalog (the interrupted experiment is marked aborted and grown again; a station a growth was
+    interrupted on stays latched until an operator clears it). Returns their names."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
         FlowRunFilterState,
         FlowRunFilterStateType,
         WorkPoolFilter,
@@ -97,13 +98,20 @@ async def _recover(layout: Layout, restarted: list[str]) -> list[str]:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Crashed
 
-    under_way = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
-        any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING])))
+    under_way = FlowRunFilterState(type=FlowRunFilterStateType(
+        any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]))
     pools = WorkPoolFilter(name=WorkPoolFilterName(any_=layout.station_pools()))
     with _api(layout):
         async with get_client() as client:
-            runs = [run for run in await client.read_flow_runs(flow_run_filter=under_way, work_pool_filter=pools)
+            runs = [run for run in await client.read_flow_runs(flow_run_filter=FlowRunFilter(state=under_way),
+                                                               work_pool_filter=pools)
                     if run.work_pool_name in restarted or _process_gone(run)]
+            if not runs:
+                return []
+            subflows = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                state=under_way, parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id for run in runs])))
+            for run in subflows:
+                await client.set_flow_run_state(run.id, Crashed(message="the process running it stopped"), force=True)
             for run in runs:
                 await client.set_flow_run_state(run.id, Crashed(message="its process or its worker stopped while it "
                                                                         "ran; submitted again"), force=True)
