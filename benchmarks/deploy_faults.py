@@ -23,10 +23,13 @@ import random
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lab.deploy.services import pg_bin
+from lab.safety.audit import AUDIT_FILE, AuditLog
+from lab.safety.latch import Latch
 from lab.safety.watchdog import Lease
 from tests.deploy.deployment import FINISHED, flow_runs, history, kill_worker, sdlab
 from tests.processes import run, sdlab_args, sdlab_env
@@ -69,7 +72,8 @@ class Operator:
     def kill(self, station: str) -> None:
         kill_worker(self.home, station)
         lease = Lease(station, self.home / "safety").read()  # held by a growth under way, left by the kill
-        self.kills.append({"station": station, "at_s": self.elapsed(), "during_growth": lease is not None,
+        self.kills.append({"station": station, "at_s": self.elapsed(),
+                           "at": datetime.now(UTC).isoformat(timespec="seconds"), "during_growth": lease is not None,
                            "experiment": (lease or {}).get("experiment_id"), "after": None})
         _say(self.started, f"killed the worker of {station} and its flow run "
                            f"({'during growth ' + str(lease.get('experiment_id')) if lease else 'outside a growth'})")
@@ -102,12 +106,7 @@ class Operator:
             complete = False
             if state not in FINISHED:
                 continue
-            latch = self._latched(station)
-            pending = [kill for kill in self.kills if kill["station"] == station and kill["after"] is None]
-            for kill in pending:  # the next process on the station found what the kill left
-                kill["after"] = ("latched, safe state reached" if latch and "safe state reached" in latch else
-                                 f"latched: {latch}" if latch else "safe" if not kill["during_growth"] else
-                                 "NOT LATCHED after a kill during a growth")
+            latch = self._settle(station)
             if latch is not None:
                 _say(self.started, f"operator: {latch}; clearing it")
                 sdlab(self.home, "safety", "clear", "--station", station, "--operator", "bench", "--reason", "checked")
@@ -117,17 +116,28 @@ class Operator:
             self.resubmitted += 1
         return complete
 
-    def _latched(self, station: str) -> str | None:
+    def _settle(self, station: str) -> str | None:
+        """Settle what each kill of `station` not yet settled left, once the next process on it has started (it
+        latches a station whose growth was killed); returns the station's latch status, None when not latched.
+        A kill is settled "latched" by a latch that it caused (killed during a growth) or that was there before it."""
         status = run(sdlab_args("safety", "status", "--station", station), env=sdlab_env(self.home),
-                     timeout_s=300).stdout
-        return status.strip() if "LATCHED" in status else None
+                     timeout_s=300).stdout.strip()
+        safety = self.home / "safety"
+        latch = Latch(station, AuditLog(station, safety / AUDIT_FILE), safety).read()
+        for kill in self.kills:
+            if kill["station"] != station or kill["after"] is not None:
+                continue
+            if latch is not None and (kill["during_growth"] or latch["tripped_at"] <= kill["at"]):
+                reached = "safe state reached" in status
+                kill["after"] = "latched, safe state reached" if reached else f"latched: {status}"
+            else:
+                kill["after"] = "safe" if not kill["during_growth"] else "NOT LATCHED after a kill during a growth"
+        return status if latch is not None else None
 
     def settle_kills(self) -> None:
-        """Kills whose station ran on without a latch (killed outside a growth, the next run went on)."""
-        for kill in self.kills:
-            if kill["after"] is None:
-                kill["after"] = "safe" if not kill["during_growth"] and self._latched(kill["station"]) is None else \
-                    "NOT LATCHED after a kill during a growth"
+        """Settle the kills whose station ran on (no run of it ended unfinished after them)."""
+        for station in {kill["station"] for kill in self.kills if kill["after"] is None}:
+            self._settle(station)
 
 
 def run_faults(home: Path, kills: int, experiments: int, pg_stop_s: float, chance: random.Random) -> dict[str, Any]:
