@@ -273,8 +273,11 @@ class LabSession:
 
         Completed experiments (a characterization run with an outcome) are told to the planner in index order;
         every other run of the campaign not yet marked belongs to an interrupted experiment: it is marked
-        `aborted` in the catalog and the experiment is planned again under the same id. If any was interrupted,
-        the station is first brought to its safe state. Returns the ids of the experiments marked aborted.
+        `aborted` in the catalog and the experiment is planned again under the same id. The campaign goes on from
+        the first experiment not completed, so the completed ones after it (an earlier experiment's last writes
+        were lost, e.g. refused while the catalog's database was down, and later ones went through) are aborted
+        too and planned again: no index is skipped or run twice. If any was interrupted, the station is first
+        brought to its safe state. Returns the ids of the experiments marked aborted.
         """
         done: dict[int, ExperimentResult] = {}
         for run in self.store.runs(self.campaign_id, CHARACTERIZATION_PLAN):
@@ -283,6 +286,8 @@ class LabSession:
                 done.setdefault(start["experiment_index"], ExperimentResult(
                     start["experiment_index"], start["experiment_id"], start["params"], dict(outcome), "",
                     start["uid"], 0.0))
+        first_missing = next(index for index in range(len(done) + 1) if index not in done)
+        done = {index: result for index, result in done.items() if index < first_missing}
         growth_uids: dict[int, str] = {}
         aborted = []
         for run in self.store.runs(self.campaign_id):
@@ -296,8 +301,10 @@ class LabSession:
             run.update_metadata(metadata={"aborted": "interrupted; the experiment was planned again on resume"})
             aborted.append(start["experiment_id"])
             measured = start.get("plan_name") == CHARACTERIZATION_PLAN  # runs come oldest first: this one last
-            self.abandoned[start["experiment_id"]] = ("on the stage (characterization interrupted)" if measured
-                                                      else "in the furnace (not characterized)")
+            self.abandoned[start["experiment_id"]] = (
+                "in the furnace (not characterized)" if not measured else
+                "on the stage (characterization interrupted)" if run.metadata.get("outcome") is None else
+                "on the stage (characterized, but an earlier experiment was lost: planned again)")
         if aborted:
             self.engine(safe_state(self.station))
         self.results = [replace(done[index], growth_uid=growth_uids.get(index, "")) for index in sorted(done)]

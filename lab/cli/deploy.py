@@ -26,8 +26,8 @@ def up(stations: Annotated[int | None, typer.Option(min=1, max=32, help="Simulat
 
     layout, resubmitted = deploy_up(stations)
     if resubmitted:
-        console.print(f"submitted again (their worker had stopped while they ran): {', '.join(resubmitted)}",
-                      soft_wrap=True)
+        console.print(f"submitted again (their process or its worker had stopped while they ran): "
+                      f"{', '.join(resubmitted)}", soft_wrap=True)
     console.print(f"deployment up: Prefect UI http://127.0.0.1:{layout.prefect_port} (user:password in "
                   f"$SDLAB_HOME/deploy/deploy.json), catalog http://127.0.0.1:{layout.tiled_port}, stations "
                   f"{', '.join(layout.station_pools())}", soft_wrap=True)

@@ -21,6 +21,10 @@ from lab.home import sdlab_home
 FLOW = "station-campaign"  # lab.campaign.fleet.station_campaign, what each station's deployment runs
 ENTRYPOINT = "lab/campaign/fleet.py:station_campaign"
 SOURCE = Path(lab.__file__).resolve().parent.parent  # the folder holding lab/: where workers load the flow from
+# While PostgreSQL is down (stopped, restarting) the Prefect server answers 500. A worker and the flow runs it starts
+# try such requests again, backing off (2, 4, … 64 s: about two minutes in all), so that a campaign waits for the
+# database instead of dying half-way through a state change and leaving its flow run stuck in Pending or Running.
+API_RETRIES = {"PREFECT_CLIENT_RETRY_EXTRA_CODES": "500", "PREFECT_CLIENT_MAX_RETRIES": "6"}
 
 
 def _common_env() -> dict[str, str]:
@@ -54,19 +58,38 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
     for pool in layout.station_pools():  # the pool admits one flow run at a time (a worker --limit can stick)
         services.spawn(f"worker-{pool}", [services.python(), "-m", "prefect", "worker", "start", "--pool", pool,
                                           "--type", "process", "--name", pool],
-                       {**common, **layout.client_env(), "PREFECT_HOME": str(deploy_dir() / "prefect-worker"),
+                       {**common, **layout.client_env(), **API_RETRIES,
+                        "PREFECT_HOME": str(deploy_dir() / "prefect-worker"),
                         "PREFECT_LOGGING_LEVEL": "INFO"})  # its log tells which flow runs it started
     return layout, asyncio.run(_recover(layout, restarted))
 
 
-async def _recover(layout: Layout, pools: list[str]) -> list[str]:
-    """Flow runs that were under way on `pools` while their worker was gone (killed, or taken down): marked
-    crashed and submitted again, to continue their campaign from the catalog (the interrupted experiment is marked
-    aborted and grown again; a station a growth was interrupted on stays latched until an operator clears it).
-    Returns their names."""
+def _process_gone(run: Any) -> bool:
+    """Whether the process a worker started for flow run `run` has ended (its pid, as the process worker records
+    it, names no live process); False while no process is known (the worker is still starting it)."""
+    pid = (run.infrastructure_pid or "").rpartition(":")[2]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        pass
+    return False
+
+
+async def _recover(layout: Layout, restarted: list[str]) -> list[str]:
+    """Flow runs under way on the stations' pools whose process is gone: those of the `restarted` pools (their
+    worker was gone: killed, or taken down), and those whose process ended without telling the server (e.g. it
+    died while PostgreSQL was down, leaving its run Pending or Running for ever, holding its pool's only slot).
+    Marked crashed, with the `campaign` subflows they left under way, and submitted again, to continue their
+    campaign from the catalog (the interrupted experiment is marked aborted and grown again; a station a growth was
+    interrupted on stays latched until an operator clears it). Returns their names."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
         FlowRunFilterState,
         FlowRunFilterStateType,
         WorkPoolFilter,
@@ -75,17 +98,23 @@ async def _recover(layout: Layout, pools: list[str]) -> list[str]:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Crashed
 
-    if not pools:
-        return []
-    under_way = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(
-        any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING])))
+    under_way = FlowRunFilterState(type=FlowRunFilterStateType(
+        any_=[StateType.RUNNING, StateType.PENDING, StateType.CANCELLING]))
+    pools = WorkPoolFilter(name=WorkPoolFilterName(any_=layout.station_pools()))
     with _api(layout):
         async with get_client() as client:
-            runs = await client.read_flow_runs(flow_run_filter=under_way,
-                                               work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=pools)))
+            runs = [run for run in await client.read_flow_runs(flow_run_filter=FlowRunFilter(state=under_way),
+                                                               work_pool_filter=pools)
+                    if run.work_pool_name in restarted or _process_gone(run)]
+            if not runs:
+                return []
+            subflows = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                state=under_way, parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id for run in runs])))
+            for run in subflows:
+                await client.set_flow_run_state(run.id, Crashed(message="the process running it stopped"), force=True)
             for run in runs:
-                await client.set_flow_run_state(run.id, Crashed(message="its worker stopped while it ran; submitted "
-                                                                        "again"), force=True)
+                await client.set_flow_run_state(run.id, Crashed(message="its process or its worker stopped while it "
+                                                                        "ran; submitted again"), force=True)
                 await client.create_flow_run_from_deployment(run.deployment_id, parameters=run.parameters,
                                                              name=run.name)
     return [run.name for run in runs]

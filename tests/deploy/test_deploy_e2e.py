@@ -7,7 +7,6 @@ import json
 import os
 import pwd
 import shutil
-import signal
 import stat
 import tempfile
 import time
@@ -20,12 +19,12 @@ import httpx
 import pytest
 
 from lab.deploy.services import pg_bin
-from tests.processes import children, run, sdlab_args, sdlab_env
+from tests.deploy.deployment import FINISHED, all_runs, flow_runs, history, kill_worker, sdlab
+from tests.processes import run, sdlab_args, sdlab_env
 
 pytestmark = pytest.mark.e2e
 CAMPAIGNS = {"dep-c": "station-2", "dep-a": "station-1", "dep-b": "station-1"}  # two on one station
 EXPERIMENTS = 6  # each campaign runs long enough (tens of seconds) for the other station's to start meanwhile
-FINISHED = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def _postgres_or_skip() -> None:
@@ -51,42 +50,12 @@ def home() -> Iterator[Path]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _sdlab(home: Path, *args: str) -> str:
-    result = run(sdlab_args(*args), env=sdlab_env(home), timeout_s=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def _flow_runs(layout: dict[str, Any], names: tuple[str, ...] = tuple(CAMPAIGNS)) -> dict[str, dict[str, Any]]:
-    """The latest flow run of each name."""
-    user, password = layout["prefect_auth"].split(":", 1)
-    response = httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", auth=(user, password),
-                          json={"flow_runs": {"name": {"any_": list(names)}}, "sort": "EXPECTED_START_TIME_ASC"},
-                          timeout=30, trust_env=False)
-    response.raise_for_status()
-    return {run["name"]: run for run in response.json()}
-
-
-def _all_runs(layout: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    user, password = layout["prefect_auth"].split(":", 1)
-    response = httpx.post(f"http://127.0.0.1:{layout['prefect_port']}/api/flow_runs/filter", auth=(user, password),
-                          json={"flow_runs": {"name": {"any_": [name]}}, "sort": "EXPECTED_START_TIME_ASC"},
-                          timeout=30, trust_env=False)
-    response.raise_for_status()
-    return response.json()
-
-
 def _interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(run["start_time"]), datetime.fromisoformat(run["end_time"])
 
 
-def _history(home: Path) -> dict[str, tuple[int, float | None, str]]:
-    rows = json.loads(_sdlab(home, "history", "--format", "json"))
-    return {row["campaign"]: (row["experiments"], row["best_quality"], row["status"]) for row in rows}
-
-
 def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_their_history_survives(home) -> None:
-    _sdlab(home, "deploy", "up", "--stations", "2")
+    sdlab(home, "deploy", "up", "--stations", "2")
     deploy = home / "deploy"
     layout = json.loads((deploy / "deploy.json").read_text())
     for secret in ("deploy.json", "pgpass", "tiled.yml"):
@@ -100,14 +69,14 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
                      trust_env=False).status_code == 200
 
     for seed, (cid, station) in enumerate(CAMPAIGNS.items()):
-        _sdlab(home, "submit", "--station", station, "--campaign-id", cid, "--experiments", str(EXPERIMENTS),
+        sdlab(home, "submit", "--station", station, "--campaign-id", cid, "--experiments", str(EXPERIMENTS),
                "--planner", "random", "--seed", str(seed))
     deadline = time.monotonic() + 1200
-    runs = _flow_runs(layout)
+    runs = flow_runs(layout, tuple(CAMPAIGNS))
     while {run["state_type"] for run in runs.values()} - FINISHED:
         assert time.monotonic() < deadline, {name: run["state_type"] for name, run in runs.items()}
         time.sleep(5)
-        runs = _flow_runs(layout)
+        runs = flow_runs(layout, tuple(CAMPAIGNS))
     assert {name: run["state_type"] for name, run in runs.items()} == dict.fromkeys(CAMPAIGNS, "COMPLETED")
     c, a, b = (_interval(runs[name]) for name in CAMPAIGNS)
     first, second = sorted([a, b])
@@ -115,46 +84,43 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
     assert any(c[0] < end and start < c[1] for start, end in (first, second)), \
         "the other station's campaign ran at the same time as one of them"
 
-    history = _history(home)
-    assert {cid: found[::2] for cid, found in history.items()} == dict.fromkeys(CAMPAIGNS, (EXPERIMENTS, "complete"))
-    _sdlab(home, "deploy", "down")
-    assert "up" not in _sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
-    _sdlab(home, "deploy", "up")
-    assert _history(home) == history
+    shown = history(home)
+    assert {cid: found[::2] for cid, found in shown.items()} == dict.fromkeys(CAMPAIGNS, (EXPERIMENTS, "complete"))
+    sdlab(home, "deploy", "down")
+    assert "up" not in sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
+    sdlab(home, "deploy", "up")
+    assert history(home) == shown
 
 
 def test_a_campaign_whose_worker_is_killed_continues_when_the_worker_is_back(home) -> None:
-    _sdlab(home, "deploy", "up", "--stations", "1")
+    sdlab(home, "deploy", "up", "--stations", "1")
     layout = json.loads((home / "deploy" / "deploy.json").read_text())
     submit = ["submit", "--station", "station-1", "--campaign-id", "dep-kill", "--experiments", "5", "--planner",
               "random"]
-    _sdlab(home, *submit)
+    sdlab(home, *submit)
     deadline = time.monotonic() + 900
-    while _history(home).get("dep-kill", (0,))[0] < 1:  # killed once an experiment is stored, while it goes on
+    while history(home).get("dep-kill", (0,))[0] < 1:  # killed once an experiment is stored, while it goes on
         assert time.monotonic() < deadline
         time.sleep(2)
-    worker = int((home / "deploy" / "run" / "worker-station-1.pid").read_text())
-    runs = children(worker)
-    os.killpg(worker, signal.SIGKILL)
-    for pid in runs:  # the flow run the worker started (in a session of its own)
-        os.killpg(pid, signal.SIGKILL)
+    kill_worker(home, "station-1")
 
-    assert "submitted again (their worker had stopped while they ran): dep-kill" in _sdlab(home, "deploy", "up")
-    assert _all_runs(layout, "dep-kill")[0]["state_type"] == "CRASHED"
+    up = sdlab(home, "deploy", "up")
+    assert "submitted again (their process or its worker had stopped while they ran): dep-kill" in up
+    assert all_runs(layout, ("dep-kill",))[0]["state_type"] == "CRASHED"
     if _finished(layout, "dep-kill") != "COMPLETED":  # killed during a growth: the run submitted again stopped
-        status = _sdlab(home, "safety", "status", "--station", "station-1")
+        status = sdlab(home, "safety", "status", "--station", "station-1")
         assert "station-1: LATCHED" in status and "safe state reached" in status
-        _sdlab(home, "safety", "clear", "--station", "station-1", "--operator", "test", "--reason", "sample removed")
-        _sdlab(home, *submit)  # the operator continues the campaign
+        sdlab(home, "safety", "clear", "--station", "station-1", "--operator", "test", "--reason", "sample removed")
+        sdlab(home, *submit)  # the operator continues the campaign
         assert _finished(layout, "dep-kill") == "COMPLETED"
-    rows = json.loads(_sdlab(home, "history", "dep-kill", "--format", "json"))
+    rows = json.loads(sdlab(home, "history", "dep-kill", "--format", "json"))
     assert [row["index"] for row in rows] == list(range(5))  # none lost, none twice
 
 
 def _finished(layout: dict[str, Any], name: str) -> str:
     """The state of the latest flow run named `name` once it has finished."""
     deadline = time.monotonic() + 900
-    while (state := _flow_runs(layout, (name,))[name]["state_type"]) not in FINISHED:
+    while (state := flow_runs(layout, (name,))[name]["state_type"]) not in FINISHED:
         assert time.monotonic() < deadline
         time.sleep(3)
     return state

@@ -61,6 +61,32 @@ def test_a_resumed_campaign_continues_from_the_catalog_and_re_plans_the_interrup
     assert [r.growth_uid for r in resumed.results][:2] == [r.growth_uid for r in first.results]
 
 
+def test_experiments_completed_after_one_whose_outcome_was_lost_are_planned_again_none_skipped_or_twice(
+        sdlab_home: Path) -> None:
+    settings = campaign_config(campaign_id="resume-gap", experiments=4, **SETTINGS)
+    with RunStore() as store:
+        first = open_session(settings, load_station(), store)
+        try:
+            for index in range(3):
+                experiment(first, index)
+        finally:
+            first.close()
+        lost = first.results[1].characterization_uid  # its outcome write was refused (the database was down)
+        store.client[lost].update_metadata(metadata={"outcome": None})
+
+        resumed = open_session(settings, load_station(), store)
+        try:
+            assert [r.index for r in resumed.results] == [0]
+            assert resumed.aborted == ["resume-gap/1", "resume-gap/2"]
+            assert resumed.abandoned["resume-gap/2"].startswith("on the stage (characterized")
+            for index in (1, 2, 3):
+                experiment(resumed, index)
+        finally:
+            resumed.close()
+        rows = store.experiments("resume-gap")
+    assert [row["index"] for row in rows] == [0, 1, 2, 3]
+
+
 def test_resuming_with_incompatible_settings_is_refused_and_nothing_stored_changes(sdlab_home: Path) -> None:
     settings = campaign_config(campaign_id="resume-changed", experiments=1, **SETTINGS)
     with RunStore() as store:
