@@ -125,22 +125,22 @@ def _model(x: np.ndarray, n_peaks: int, basis: np.ndarray, segment: np.ndarray, 
 
 
 def _covariance(jac: np.ndarray, residuals: np.ndarray) -> np.ndarray:
-    """HC3 covariance (J^T J)^-1 J^T diag(r_i²/(1 − h_i)²) J (J^T J)^-1 of a least-squares fit, by SVD.
+    """HC3 covariance (J^T J)^-1 J^T diag(r_i²/(1 − h_i)²) J (J^T J)^-1 of a least-squares fit, by SVD; of one
+    fit (``jac`` points × parameters) or of a stack of them (leading axes of ``jac`` and ``residuals``).
 
     ``h_i`` is the leverage of point i. Parameters along a direction the data do not determine (e.g. the
     centre of a band fitted with zero height) get an infinite variance.
     """
     u, singular, vt = np.linalg.svd(jac, full_matrices=False)
-    determined = singular > _RCOND * singular[0]
-    u, vt_det = u[:, determined], vt[determined]
-    leverage = np.einsum("ij,ij->i", u, u)
-    scaled_u = u * (residuals / np.maximum(1.0 - leverage, 1e-9))[:, None]
-    inverse_s = 1.0 / singular[determined]
-    cov = vt_det.T @ (inverse_s[:, None] * (scaled_u.T @ scaled_u) * inverse_s) @ vt_det
-    undetermined = np.any(np.abs(vt[~determined]) > 1e-6, axis=0)
-    cov[undetermined, :] = np.inf
-    cov[:, undetermined] = np.inf
-    return cov
+    determined = singular > _RCOND * singular[..., :1]
+    u = u * determined[..., None, :]
+    leverage = np.einsum("...ij,...ij->...i", u, u)
+    scaled_u = u * (residuals / np.maximum(1.0 - leverage, 1e-9))[..., None]
+    inverse_s = np.where(determined, 1.0 / np.where(determined, singular, 1.0), 0.0)
+    middle = inverse_s[..., :, None] * (np.swapaxes(scaled_u, -1, -2) @ scaled_u) * inverse_s[..., None, :]
+    cov = np.swapaxes(vt, -1, -2) @ middle @ vt
+    undetermined = np.any((np.abs(vt) > 1e-6) & ~determined[..., :, None], axis=-2)
+    return np.where(undetermined[..., :, None] | undetermined[..., None, :], np.inf, cov)
 
 
 @dataclass(frozen=True)
