@@ -151,11 +151,16 @@ def _step(jac: np.ndarray, res: np.ndarray, params, lower, upper, damping) -> tu
 
 
 def _limited(step: np.ndarray, params: np.ndarray, n_background: int) -> np.ndarray:
-    """``step`` shortened where it would move a band's centre or change its FWHM by more than :data:`_REACH` of
-    its FWHM."""
+    """``step`` with each band's centre and FWHM steps shortened where they would move its centre or change its
+    FWHM by more than :data:`_REACH` of its FWHM (band by band: a weak band's long step does not hold the others
+    back)."""
     fwhm = params[:, n_background + 1 :: 3]
     reach = np.maximum(np.abs(step[:, n_background::3]), np.abs(step[:, n_background + 1 :: 3])) / fwhm
-    return step * np.minimum(1.0, _REACH / np.maximum(reach.max(axis=1), 1e-300))[:, None]
+    factor = np.minimum(1.0, _REACH / np.maximum(reach, 1e-300))
+    step = step.copy()
+    step[:, n_background::3] *= factor
+    step[:, n_background + 1 :: 3] *= factor
+    return step
 
 
 def _inside(params: np.ndarray, step: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
