@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from lab.analysis.tmd import layer_pair
-from lab.spectra.analyze import Target, analyze
+from lab.spectra.analyze import PARALLEL_FROM, Target, analyze
 from lab.spectra.read import read_spectra
 from lab.spectra.records import RawSpectrum
 from simulators.spectra import LASER_NM, GrapheneSpot, synthesize_spectrum, wavelength_axis
@@ -146,18 +146,21 @@ def accuracy(n_spectra: int, seed: int, folder: Path) -> dict:
 
 
 def map_throughput(n_pixels: int, seed: int, workers: int) -> dict:
-    """Spectra per second of :func:`lab.spectra.analyze` on a graphene map of ``n_pixels`` spectra, with
-    ``workers`` processes (pool start included)."""
+    """Spectra per second of :func:`lab.spectra.analyze` on a graphene map of ``n_pixels`` spectra, with up to
+    ``workers`` processes (pool start included; from :data:`lab.spectra.analyze.PARALLEL_FROM` spectra), by wall
+    time and by the CPU time of this process (``cpu_seconds``; worker processes, when started, are not in it)."""
     rng = np.random.default_rng(seed)
     shift = _shift(wavelength_axis())
     side = int(np.ceil(np.sqrt(n_pixels)))
     raws = [RawSpectrum(f"p{i}", shift, graphene_case(rng)[1], "cm-1", float(i % side), float(i // side))
             for i in range(n_pixels)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     records = analyze(raws, Target(), workers=workers)
-    seconds = time.perf_counter() - started
-    return {"pixels": n_pixels, "workers": workers, "seconds": round(seconds, 2),
-            "spectra_per_s": round(n_pixels / seconds, 1),
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    processes = 1 if workers == 1 or n_pixels < PARALLEL_FROM else workers
+    return {"pixels": n_pixels, "workers": workers, "processes": processes, "seconds": round(seconds, 2),
+            "spectra_per_s": round(n_pixels / seconds, 1), "cpu_seconds": round(cpu, 2),
+            "cpu_ms_per_spectrum": round(1e3 * cpu / n_pixels, 2) if processes == 1 else None,
             "fitted_fraction": float(np.mean([r["status"] == "fitted" for r in records]))}
 
 
