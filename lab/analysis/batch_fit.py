@@ -6,8 +6,10 @@ by band from each spectrum's data), the same bounds (centre and FWHM within the 
 HC3 uncertainties, each spectrum with its own points left out (a ``keep`` mask, e.g. cosmic-ray pixels). The
 least-squares problem of every spectrum is solved by a bounded Levenberg–Marquardt iteration over the whole
 stack in numpy (analytic Jacobian, one damping factor per spectrum, parameters at a bound with the gradient
-pointing out held there), iterated until the gradient vanishes (:data:`_GTOL`): the optimum ``least_squares``
-approaches, without a Python call per spectrum and iteration.
+pointing out held there, iterates kept strictly inside the bounds), iterated until the gradient vanishes
+(:data:`_GTOL`) or the cost stops falling (:data:`_FTOL`): the optimum ``least_squares`` approaches (closer than
+its default stop), without a Python call per spectrum and iteration. A band at noise level has many local optima;
+there the two may settle in different ones, as often with the lower residual as with the higher.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from lab.analysis.peaks import PeakFit, PeakGuess, WindowFit, _band, _covariance
 _GTOL = 1e-7  # a spectrum is done when every free parameter's Jacobian column is this close to orthogonal to the
 # residual (its cosine): the parameters are then within ~1e-5 of their uncertainties of the optimum
 _MAX_ITERATIONS = 100  # reached only when a band is at noise level, its centre and width then undetermined
-_FTOL = 1e-6  # or when a step with little damping lowered the cost by less than this fraction of it: the
+_FTOL = 1e-6  # or when an accepted step lowered the cost by less than this fraction of it: the
 # parameters are then within ~0.02 of their uncertainties of the optimum (the change in cost is their squared
 # distance in uncertainties over the number of points, a few hundred); least_squares stops at 1e-4 (~0.2)
 _REACH = 0.5  # no step moves a band's centre or changes its FWHM by more than this × its FWHM: weak bands
@@ -31,8 +33,8 @@ _REACH = 0.5  # no step moves a band's centre or changes its FWHM by more than t
 _INTERIOR = 0.995  # a step that would cross a bound goes this fraction of the way to it (iterates stay inside)
 _AT_BOUND = 1e-10  # relative distance from a bound at which a parameter counts as on it
 _LAMBDA = (1e-1, 1e-12, 1e10)  # damping: start, least, and most (beyond it no step lowers the cost: done)
-_BLOCK = 128  # spectra fitted together: a block's arrays stay in the processor's cache (1.7 ms a graphene
-# spectrum in blocks of 128, 2.3 ms in one of 600, 4.1 ms in one of 1200)
+_BLOCK = 128  # spectra fitted together: a block's arrays stay in the processor's cache (a graphene spectrum took
+# 1.7 ms in blocks of 128, 2.3 ms in blocks of 600 and 4.1 ms in blocks of 1200)
 _EDGE_POINTS = 5  # the background starts at the lower of the means of this many points at either end
 
 
@@ -90,17 +92,17 @@ def _residuals(x, y, weight, basis, params, n_background) -> np.ndarray:
 
 
 def _jacobian(x, weight, basis, params, n_background) -> np.ndarray:
-    """∂(weighted residual)/∂params, (spectra × points × parameters)."""
-    jac = np.empty((*weight.shape, params.shape[1]))
-    jac[:, :, :n_background] = basis
+    """∂(weighted residual)/∂params, (spectra × parameters × points: each parameter's column contiguous)."""
+    jac = np.empty((weight.shape[0], params.shape[1], weight.shape[1]))
+    jac[:, :n_background] = basis.T * weight[:, None, :]
     for j, (u, shape) in enumerate(_bands(x, params, n_background)):
         k = n_background + 3 * j
-        fwhm, height = params[:, k + 1, None], params[:, k + 2, None]
-        slope = 2.0 * height * u * shape * shape / fwhm  # = −∂model/∂u · 1/FWHM
-        jac[:, :, k] = 2.0 * slope
-        jac[:, :, k + 1] = slope * u
-        jac[:, :, k + 2] = shape
-    return jac * weight[:, :, None]
+        weighted = shape * weight
+        slope = (2.0 * params[:, k + 2, None] / params[:, k + 1, None]) * u * shape * weighted  # −∂model/∂u / FWHM
+        jac[:, k] = 2.0 * slope
+        jac[:, k + 1] = slope * u
+        jac[:, k + 2] = weighted
+    return jac
 
 
 def _starts(x, y, keep, guesses, n_background) -> np.ndarray:
@@ -134,8 +136,8 @@ def _step(jac: np.ndarray, res: np.ndarray, params, lower, upper, damping) -> tu
     """The damped Gauss–Newton step of every spectrum (parameters at a bound with the descent pointing out held
     there), and whether the spectrum is at its optimum: every free parameter's Jacobian column at most
     :data:`_GTOL` from orthogonal to the residual."""
-    normal = jac.transpose(0, 2, 1) @ jac
-    gradient = np.einsum("nmp,nm->np", jac, res)
+    normal = jac @ jac.transpose(0, 2, 1)
+    gradient = (jac @ res[:, :, None])[:, :, 0]
     margin = _AT_BOUND * np.maximum(np.abs(params), 1.0)
     held = ((params - lower <= margin) & (gradient > 0)) | ((upper - params <= margin) & (gradient < 0))
     diagonal = np.arange(params.shape[1])
@@ -214,7 +216,7 @@ def fit_lorentzians_batch(
         p = _optimise(x, y_fit, weight, basis, _starts(x, y_fit, keep_fit, guesses, n_background), lower, upper)
         res = _residuals(x, y_fit, weight, basis, p, n_background)
         params[block] = p
-        cov[block] = _covariance(_jacobian(x, weight, basis, p, n_background), res)
+        cov[block] = _covariance(_jacobian(x, weight, basis, p, n_background).transpose(0, 2, 1), res)
         noise[block] = np.sqrt((res * res).sum(axis=1) / weight.sum(axis=1))
     return BatchFit(guesses, params, cov, noise, ok, n_background)
 
@@ -235,7 +237,7 @@ def _optimise(x, y, weight, basis, params, lower, upper) -> np.ndarray:
         trial_cost = (trial_res * trial_res).sum(axis=1)
         now, lam = cost[active], damping[active]
         better = (trial_cost < now) & ~optimal
-        done = optimal | (better & (now - trial_cost <= _FTOL * now) & (lam <= _LAMBDA[0])) | (lam > _LAMBDA[2])
+        done = optimal | (better & (now - trial_cost <= _FTOL * now)) | (lam > _LAMBDA[2])
         moved = active[better]
         params[moved], cost[moved] = trial[better], trial_cost[better]
         res[better] = trial_res[better]
