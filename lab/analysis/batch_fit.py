@@ -44,7 +44,7 @@ class BatchFit:
 
     ``params`` are, per spectrum, the background coefficients then each band's centre, FWHM and height;
     ``cov`` their HC3 covariance; ``noise`` the rms residual over the points kept; ``ok`` false where the fit
-    failed (too few points, non-finite values), its values then NaN.
+    failed (too few points, non-finite values, a singular system), its values then NaN.
     """
 
     guesses: tuple[PeakGuess, ...]
@@ -213,11 +213,17 @@ def fit_lorentzians_batch(
     for block in (fitted[i : i + _BLOCK] for i in range(0, fitted.size, _BLOCK)):
         y_fit, keep_fit = np.where(keep[block], y[block], 0.0), keep[block]
         weight = keep_fit.astype(float)
-        p = _optimise(x, y_fit, weight, basis, _starts(x, y_fit, keep_fit, guesses, n_background), lower, upper)
-        res = _residuals(x, y_fit, weight, basis, p, n_background)
+        try:
+            p = _optimise(x, y_fit, weight, basis, _starts(x, y_fit, keep_fit, guesses, n_background), lower, upper)
+            res = _residuals(x, y_fit, weight, basis, p, n_background)
+            cov[block] = _covariance(_jacobian(x, weight, basis, p, n_background).transpose(0, 2, 1), res)
+        except np.linalg.LinAlgError:  # a singular system (not met in practice): the block's spectra are unfit
+            ok[block] = False
+            continue
         params[block] = p
-        cov[block] = _covariance(_jacobian(x, weight, basis, p, n_background).transpose(0, 2, 1), res)
         noise[block] = np.sqrt((res * res).sum(axis=1) / weight.sum(axis=1))
+        ok[block] = np.all(np.isfinite(p), axis=1)
+    params[~ok], cov[~ok], noise[~ok] = np.nan, np.nan, np.nan
     return BatchFit(guesses, params, cov, noise, ok, n_background)
 
 

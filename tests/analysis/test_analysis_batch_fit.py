@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lab.analysis.batch_fit
 import lab.analysis.peaks
 from lab.analysis import GrapheneFit, Spectrum, fit_graphene, fit_lorentzians
 from lab.analysis.batch_fit import fit_lorentzians_batch
@@ -138,3 +139,14 @@ def test_real_spectra_get_the_d_g_window_fit_of_the_per_spectrum_fit(name):
     assert _agree(reference, batched.window_fit(0), strong)
     fit = fit_graphene(spectrum)
     assert fit.fitted and not fit.has_graphene
+
+
+def test_a_singular_system_gives_unfit_spectra_instead_of_raising(stack, monkeypatch):
+    shift, counts = stack
+
+    def singular(*args):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(lab.analysis.batch_fit, "_step", singular)
+    fits = fit_graphene_spectra(shift, counts[:3])
+    assert all(not fit.fitted and fit.layers == 0 for fit in fits)
