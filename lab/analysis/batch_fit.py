@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lab.analysis.peaks import PeakFit, PeakGuess, WindowFit, _band, _covariance
+from lab.analysis.peaks import PeakFit, PeakGuess, WindowFit, _band_values, _covariance
 
 _GTOL = 1e-7  # a spectrum is done when every free parameter's Jacobian column is this close to orthogonal to the
 # residual (its cosine): the parameters are then within ~1e-5 of their uncertainties of the optimum
@@ -43,8 +43,9 @@ class BatchFit:
     """The bands of ``guesses`` fitted to every spectrum of a stack (row ``i`` of each array: spectrum ``i``).
 
     ``params`` are, per spectrum, the background coefficients then each band's centre, FWHM and height;
-    ``cov`` their HC3 covariance; ``noise`` the rms residual over the points kept; ``ok`` false where the fit
-    failed (too few points, non-finite values, a singular system), its values then NaN.
+    ``cov`` their HC3 covariance; ``bands`` what :class:`lab.analysis.peaks.PeakFit` says of each band;
+    ``noise`` the rms residual over the points kept; ``ok`` false where the fit failed (too few points,
+    non-finite values, a singular system), its values then NaN.
     """
 
     guesses: tuple[PeakGuess, ...]
@@ -53,6 +54,7 @@ class BatchFit:
     noise: np.ndarray
     ok: np.ndarray
     n_background: int
+    bands: dict[str, np.ndarray]  # band name → (spectra × 8): centre, FWHM, height, area and their uncertainties
 
     def _index(self, name: str) -> int:
         return self.n_background + 3 * [g.name for g in self.guesses].index(name)
@@ -65,8 +67,7 @@ class BatchFit:
         """Spectrum ``row``'s result as :func:`lab.analysis.peaks.fit_lorentzians` gives it."""
         if not self.ok[row]:
             return WindowFit({g.name: PeakFit.unfit(g.name) for g in self.guesses}, math.nan, ok=False)
-        peaks = {g.name: _band(g.name, self.params[row], self.cov[row], self._index(g.name), 0)
-                 for g in self.guesses}
+        peaks = {name: PeakFit(name, *values[row].tolist()) for name, values in self.bands.items()}
         return WindowFit(peaks, float(self.noise[row]), ok=True)
 
 
@@ -202,7 +203,7 @@ def fit_lorentzians_batch(
     noise = np.full(n, np.nan)
     fitted = np.flatnonzero(ok)
     if not fitted.size:
-        return BatchFit(guesses, params, cov, noise, ok, n_background)
+        return _result(guesses, params, cov, noise, ok, n_background)
     basis = _basis(x, background_order)
     lower = np.full(n_params, -np.inf)
     upper = np.full(n_params, np.inf)
@@ -224,7 +225,12 @@ def fit_lorentzians_batch(
         noise[block] = np.sqrt((res * res).sum(axis=1) / weight.sum(axis=1))
         ok[block] = np.all(np.isfinite(p), axis=1)
     params[~ok], cov[~ok], noise[~ok] = np.nan, np.nan, np.nan
-    return BatchFit(guesses, params, cov, noise, ok, n_background)
+    return _result(guesses, params, cov, noise, ok, n_background)
+
+
+def _result(guesses, params, cov, noise, ok, n_background) -> BatchFit:
+    bands = {g.name: _band_values(params, cov, n_background + 3 * j, 0) for j, g in enumerate(guesses)}
+    return BatchFit(guesses, params, cov, noise, ok, n_background, bands)
 
 
 def _optimise(x, y, weight, basis, params, lower, upper) -> np.ndarray:

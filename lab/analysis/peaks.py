@@ -195,26 +195,33 @@ def fit_lorentzians(
                       background_order)[0]
 
 
-def _variance(gradient: np.ndarray, cov: np.ndarray) -> float:
-    """gᵀ C g over the parameters ``gradient`` depends on (an undetermined one makes it infinite)."""
-    used = gradient != 0
-    return float(gradient[used] @ cov[np.ix_(used, used)] @ gradient[used])
+def _variance(gradient: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """gᵀ C g over the parameters ``gradient`` depends on (an undetermined one makes it infinite); of one fit or of
+    a stack of them (leading axes)."""
+    outer = gradient[..., :, None] * gradient[..., None, :]
+    return (np.where(outer != 0, cov, 0.0) * outer).sum(axis=(-2, -1))
+
+
+def _band_values(params: np.ndarray, cov: np.ndarray, k: int, segment: int) -> np.ndarray:
+    """Centre, FWHM, height, area and their 1-σ uncertainties (the last axis) of the band whose parameters start at
+    index ``k`` (see :func:`_model`), in ``segment``; of one fit or of a stack of them (leading axes)."""
+    center, fwhm, first = params[..., k], params[..., k + 1], params[..., k + 2]
+    ratio = 1.0 if segment == 0 else params[..., k + 2 + segment]
+    height = first * ratio
+    d_height = np.zeros(params.shape)  # ∂height/∂p
+    d_height[..., k + 2] = ratio
+    if segment:
+        d_height[..., k + 2 + segment] = first
+    d_area = _HALF_PI * fwhm[..., None] * d_height  # area = π/2·FWHM·height
+    d_area[..., k + 1] = _HALF_PI * height
+    var = np.stack([cov[..., k, k], cov[..., k + 1, k + 1], _variance(d_height, cov), _variance(d_area, cov)], -1)
+    errors = np.where(var >= 0, np.sqrt(np.where(var >= 0, var, 0.0)), np.inf)
+    return np.concatenate([np.stack([center, fwhm, height, _HALF_PI * height * fwhm], -1), errors], -1)
 
 
 def _band(name: str, params: np.ndarray, cov: np.ndarray, k: int, segment: int) -> PeakFit:
     """Band ``name`` (parameters from index ``k``, see :func:`_model`) in ``segment``, with its uncertainties."""
-    center, fwhm, first = params[k], params[k + 1], params[k + 2]
-    ratio = 1.0 if segment == 0 else params[k + 2 + segment]
-    height = first * ratio
-    d_height = np.zeros(params.size)  # ∂height/∂p
-    d_height[k + 2] = ratio
-    if segment:
-        d_height[k + 2 + segment] = first
-    d_area = _HALF_PI * fwhm * d_height  # area = π/2·FWHM·height
-    d_area[k + 1] = _HALF_PI * height
-    var = (cov[k, k], cov[k + 1, k + 1], _variance(d_height, cov), _variance(d_area, cov))
-    return PeakFit(name, float(center), float(fwhm), float(height), float(_HALF_PI * height * fwhm),
-                   *(math.sqrt(v) if v >= 0 else math.inf for v in var))
+    return PeakFit(name, *(float(v) for v in _band_values(params, cov, k, segment)))
 
 
 def fit_shared(

@@ -13,7 +13,6 @@ linear interpolation from their neighbours.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import binary_dilation, median_filter, minimum_filter1d
 
 from lab.analysis.spectrum import Spectrum
@@ -27,13 +26,18 @@ def _neighbour_median(counts: np.ndarray, half_width: int) -> np.ndarray:
     itself.
 
     (Including it, the median is often the pixel's own value on a steep flank, which hides the noise.) The
-    ends are padded with the mirrored pixels just beyond a possible spike at the very edge.
+    ends are padded with the mirrored pixels just beyond a possible spike at the very edge. The neighbours are
+    sorted pixel by pixel with a sorting network of element-wise minima and maxima (no array of windows).
     """
     beyond_edge = slice(half_width + 1, 2 * half_width + 1)
     padded = np.concatenate([counts[..., beyond_edge][..., ::-1], counts, counts[..., ::-1][..., beyond_edge]],
                             axis=-1)
-    windows = np.sort(np.delete(sliding_window_view(padded, 2 * half_width + 1, axis=-1), half_width, axis=-1))
-    return 0.5 * (windows[..., half_width - 1] + windows[..., half_width])  # the median of 2·half_width values
+    size = counts.shape[-1]
+    values = [padded[..., i : i + size] for i in range(2 * half_width + 1) if i != half_width]
+    for sweep in range(len(values)):  # odd–even transposition sort: n sweeps sort n values
+        for i in range(sweep % 2, len(values) - 1, 2):
+            values[i], values[i + 1] = np.minimum(values[i], values[i + 1]), np.maximum(values[i], values[i + 1])
+    return 0.5 * (values[half_width - 1] + values[half_width])  # the median of 2·half_width values
 
 
 def spike_mask(
