@@ -25,8 +25,9 @@ from lab.spectra.records import RawSpectrum
 
 EXPLAINED = 2.0  # the fit residual may be this × the pixel noise (graphene: ≤ 1.1 in 99 % of simulated spots)
 CHUNK = 256  # spectra analysed together (a task of a worker process)
-PARALLEL_FROM = 2000  # spectra from which worker processes are started: starting them (a forkserver that imports
-# the analysis) takes ~1 s, the time to fit ~600 graphene spectra in this process
+PARALLEL_FROM = 5000  # spectra from which worker processes are started: starting them (a forkserver that imports
+# the analysis, then each worker the caller's main module, ~3 s for `sdlab`) pays only beyond what ~5000 graphene
+# spectra take to fit in this process (~6 s)
 
 
 @dataclass(frozen=True)
