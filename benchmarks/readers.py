@@ -9,6 +9,8 @@ ID/IG 0, 0.1–0.5 (from :mod:`simulators.spectra`); TMD spots MoS2, WS2, MoSe2 
 (:mod:`simulators.tmd_spectra`). A fit is right when every band centre (graphene G, 2D, and D when ID/IG ≥ 0.2;
 TMDs E¹2g and A1g of the layer pair) is within 1 cm⁻¹ of the truth and I2D/IG (and ID/IG ≥ 0.2) within 5 %;
 ``right_fraction_without_d_band`` leaves the broad D band's centre and ID/IG out.
+Map throughput (:func:`map_throughput`): spectra per second and CPU time of analysing a graphene map, alone and
+read from a text export first.
 
     .venv/bin/python -m benchmarks.readers [--spectra 500] [--map 600] [--workers 2] [--json results/readers.json]
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from lab.analysis.tmd import layer_pair
-from lab.spectra.analyze import Target, analyze
+from lab.spectra.analyze import PARALLEL_FROM, Target, analyze
 from lab.spectra.read import read_spectra
 from lab.spectra.records import RawSpectrum
 from simulators.spectra import LASER_NM, GrapheneSpot, synthesize_spectrum, wavelength_axis
@@ -145,26 +147,42 @@ def accuracy(n_spectra: int, seed: int, folder: Path) -> dict:
             "by_layout": {k: round(float(np.mean(v)), 3) for k, v in sorted(tally.items())}}
 
 
-def map_throughput(n_pixels: int, seed: int, workers: int) -> dict:
-    """Spectra per second of :func:`lab.spectra.analyze` on a graphene map of ``n_pixels`` spectra, with
-    ``workers`` processes (pool start included)."""
+def _timed(work: Callable[[], list]) -> tuple[list, float, float]:
+    """What ``work()`` returns, its wall time and the CPU time of this process (s)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    out = work()
+    return out, time.perf_counter() - started, time.process_time() - cpu
+
+
+def map_throughput(n_pixels: int, seed: int, workers: int, folder: Path) -> dict:
+    """Spectra per second of :func:`lab.spectra.analyze` on a graphene map of ``n_pixels`` spectra, with up to
+    ``workers`` processes (pool start included; from :data:`lab.spectra.analyze.PARALLEL_FROM` spectra), by wall
+    time and by the CPU time of this process (``cpu_seconds``; worker processes, when started, are not in it);
+    ``file``: the same with the map first read from a WiRE-like ``x y axis counts`` text export (what
+    ``sdlab analyze MAP.txt`` does, but for its start-up and output)."""
     rng = np.random.default_rng(seed)
     shift = _shift(wavelength_axis())
     side = int(np.ceil(np.sqrt(n_pixels)))
     raws = [RawSpectrum(f"p{i}", shift, graphene_case(rng)[1], "cm-1", float(i % side), float(i // side))
             for i in range(n_pixels)]
-    started = time.perf_counter()
-    records = analyze(raws, Target(), workers=workers)
-    seconds = time.perf_counter() - started
-    return {"pixels": n_pixels, "workers": workers, "seconds": round(seconds, 2),
-            "spectra_per_s": round(n_pixels / seconds, 1),
-            "fitted_fraction": float(np.mean([r["status"] == "fitted" for r in records]))}
+    processes = 1 if workers == 1 or n_pixels < PARALLEL_FROM else workers
+    records, seconds, cpu = _timed(lambda: analyze(raws, Target(), workers=workers))
+    path = folder / "map.txt"
+    path.write_text("#X\t#Y\t#Wave\t#Intensity\n" + "\n".join(
+        f"{raw.x:g}\t{raw.y:g}\t{s:.4f}\t{c:.2f}" for raw in raws for s, c in zip(raw.axis, raw.counts, strict=True)))
+    from_file, file_seconds, file_cpu = _timed(lambda: analyze(read_spectra(path).spectra, Target(), workers=workers))
+    return {"pixels": n_pixels, "workers": workers, "processes": processes, "seconds": round(seconds, 2),
+            "spectra_per_s": round(n_pixels / seconds, 1), "cpu_seconds": round(cpu, 2),
+            "cpu_ms_per_spectrum": round(1e3 * cpu / n_pixels, 2) if processes == 1 else None,
+            "fitted_fraction": float(np.mean([r["status"] == "fitted" for r in records])),
+            "file": {"seconds": round(file_seconds, 2), "spectra_per_s": round(n_pixels / file_seconds, 1),
+                     "cpu_seconds": round(file_cpu, 2), "spectra": len(from_file)}}
 
 
 def run(n_spectra: int, n_map: int, seed: int, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         result = {"accuracy": accuracy(n_spectra, seed, Path(folder)),
-                  "map": map_throughput(n_map, seed, workers)}
+                  "map": map_throughput(n_map, seed, workers, Path(folder))}
     result["targets"] = TARGETS
     return result
 

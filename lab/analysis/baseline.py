@@ -9,12 +9,12 @@ while the local polynomial background fitted together with the bands
 
 from __future__ import annotations
 
-from pybaselines import Baseline
-
 from lab.analysis.spectrum import Spectrum
 
 
 def remove_baseline(spectrum: Spectrum, lam: float = 1e7) -> Spectrum:
     """``spectrum`` minus its arPLS baseline; larger ``lam`` (smoothness, per pixel²) gives a stiffer one."""
+    from pybaselines import Baseline  # imported here: it takes ~2 s (scipy.signal, scipy.stats), fits never need it
+
     baseline, _ = Baseline(spectrum.shift).arpls(spectrum.counts, lam=lam)
     return Spectrum(spectrum.shift, spectrum.counts - baseline)

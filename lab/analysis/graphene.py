@@ -1,9 +1,11 @@
-"""Graphene Raman analysis of one spectrum (532 nm): D, G, D' and 2D bands → ratios, layers, defect distance.
+"""Graphene Raman analysis (532 nm): D, G, D' and 2D bands → ratios, layers, defect distance, of one spectrum
+(:func:`fit_graphene`) or of many on one axis, such as a map's (:func:`fit_graphene_spectra`: the same fits, each
+window fitted to all spectra at once).
 
-Pipeline of :func:`fit_graphene`:
+Pipeline:
 
 1. Cosmic-ray spikes are flagged (:func:`lab.analysis.spikes.spike_mask`) and those pixels left out.
-2. Lorentzians plus a local quadratic background are fitted (:func:`lab.analysis.peaks.fit_lorentzians`) in
+2. Lorentzians plus a local quadratic background are fitted (:func:`lab.analysis.batch_fit.fit_lorentzians_batch`) in
    the D–G window (1200–1720 cm⁻¹: G and D, and D' when D is detected) and the 2D window (2450–2950 cm⁻¹).
    No global baseline is subtracted first: that removes part of the Lorentzian tails of the broad 2D band
    and biases its width low (by 3–12 cm⁻¹ for bilayers with arPLS), whereas the local background fitted
@@ -38,7 +40,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from lab.analysis.peaks import PeakFit, PeakGuess, WindowFit, fit_lorentzians
+from lab.analysis.batch_fit import BatchFit, fit_lorentzians_batch
+from lab.analysis.peaks import PeakFit, PeakGuess, WindowFit
 from lab.analysis.spectrum import Spectrum
 from lab.analysis.spikes import spike_mask
 
@@ -111,22 +114,14 @@ def _ratio(top: PeakFit, bottom: PeakFit) -> tuple[float, float]:
     return ratio, error
 
 
-def _fit_window(
-    spectrum: Spectrum, keep: np.ndarray, window: tuple[float, float], guesses: Sequence[PeakGuess]
-) -> WindowFit:
-    """Fit ``guesses`` to the kept (non-spike) pixels of ``spectrum`` inside ``window``."""
-    inside = keep & (spectrum.shift >= window[0]) & (spectrum.shift <= window[1])
-    return fit_lorentzians(spectrum.shift[inside], spectrum.counts[inside], guesses)
-
-
-def _uncovered(spectrum: Spectrum, bands: Sequence[PeakGuess]) -> dict[str, str]:
-    """Figure → reason, for the figures of every band in ``bands`` whose region the spectrum does not cover."""
+def _uncovered(shift: np.ndarray, bands: Sequence[PeakGuess]) -> dict[str, str]:
+    """Figure → reason, for the figures of every band in ``bands`` whose region the axis ``shift`` does not cover."""
     missing = {}
     for band in bands:
         low, high = band.center - 2 * band.fwhm, band.center + 2 * band.fwhm
-        if not spectrum.covers(low, high):
+        if not (shift[0] <= low and shift[-1] >= high):
             reason = (f"the {band.name} band ({low:.0f}–{high:.0f} cm⁻¹) lies outside the spectrum "
-                      f"({spectrum.shift[0]:.0f}–{spectrum.shift[-1]:.0f} cm⁻¹)")
+                      f"({shift[0]:.0f}–{shift[-1]:.0f} cm⁻¹)")
             missing.update(dict.fromkeys(_NEEDS[band.name], reason))
     return missing
 
@@ -136,37 +131,70 @@ def fit_graphene(spectrum: Spectrum) -> GrapheneFit:
 
     Raises ValueError if the spectrum does not cover the G band region (:data:`G_REGION`).
     """
-    if not spectrum.covers(*G_REGION):
+    return fit_graphene_spectra(spectrum.shift, spectrum.counts[None, :])[0]
+
+
+def _window(shift: np.ndarray, counts: np.ndarray, keep: np.ndarray, window: tuple[float, float],
+            guesses: Sequence[PeakGuess]) -> BatchFit:
+    """``guesses`` fitted to the kept (non-spike) pixels inside ``window`` of every row of ``counts``."""
+    inside = (shift >= window[0]) & (shift <= window[1])
+    return fit_lorentzians_batch(shift[inside], counts[:, inside], guesses, keep[:, inside])
+
+
+def fit_graphene_spectra(shift: np.ndarray, counts: np.ndarray) -> list[GrapheneFit]:
+    """:func:`fit_graphene` of every row of ``counts`` (spectra × pixels, e.g. a map's), all measured on the
+    strictly increasing, finite Raman shift axis ``shift`` (cm⁻¹): every window fitted to all spectra at once
+    (:func:`lab.analysis.batch_fit.fit_lorentzians_batch`).
+
+    Raises ValueError if the axis does not cover the G band region (:data:`G_REGION`).
+    """
+    shift = np.asarray(shift, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    if not (shift[0] <= G_REGION[0] and shift[-1] >= G_REGION[1]):
         raise ValueError(
             f"a graphene spectrum must cover the G band, {G_REGION[0]:.0f}–{G_REGION[1]:.0f} cm⁻¹, "
-            f"this one spans {spectrum.shift[0]:.0f}–{spectrum.shift[-1]:.0f} cm⁻¹"
+            f"this one spans {shift[0]:.0f}–{shift[-1]:.0f} cm⁻¹"
         )
-    missing = _uncovered(spectrum, [_D, _2D])
-    keep = ~spike_mask(spectrum.counts)
+    missing = _uncovered(shift, [_D, _2D])
+    keep = ~spike_mask(counts)
     with_d = "id_ig" not in missing
-    d_g = _fit_window(spectrum, keep, D_G_WINDOW, [_G, _D] if with_d else [_G])
+    d_g = _window(shift, counts, keep, D_G_WINDOW, [_G, _D] if with_d else [_G])
+    graphene = d_g.ok & (d_g.heights("G") > G_DETECTION_SIGMA * d_g.noise)
+    defective = graphene & (d_g.heights("D") > D_DETECTION_SIGMA * d_g.noise) if with_d else np.zeros_like(graphene)
+    rows = {"D'": np.flatnonzero(defective), "2D": np.flatnonzero(graphene & ("i2d_ig" not in missing))}
+    with_d_prime = _window(shift, counts[rows["D'"]], keep[rows["D'"]], D_G_WINDOW, [_G, _D, _D_PRIME])
+    band_2d = _window(shift, counts[rows["2D"]], keep[rows["2D"]], WINDOW_2D, [_2D])
+    further: list[dict[str, WindowFit]] = [{} for _ in range(counts.shape[0])]
+    for name, fit in (("D'", with_d_prime), ("2D", band_2d)):
+        for i, row in enumerate(rows[name]):
+            further[row][name] = fit.window_fit(i)
+    return [_spot(d_g.window_fit(row), bool(graphene[row]), bool(defective[row]), further[row], missing)
+            for row in range(counts.shape[0])]
+
+
+def _spot(d_g: WindowFit, graphene: bool, defective: bool, further: dict[str, WindowFit],
+          missing: dict[str, str]) -> GrapheneFit:
+    """One spot's result from its D–G window fit (``graphene``: G detected; ``defective``: D too), and where
+    they were fitted, its D–G fit with D' (``further["D'"]``) and its 2D band fit (``further["2D"]``)."""
     if not d_g.ok:
         return GrapheneFit.without_graphene(False, d_g.noise, d_g.peaks, missing)
-    g = d_g.peaks["G"]
-    if g.height <= G_DETECTION_SIGMA * d_g.noise:
+    if not graphene:
         return GrapheneFit.without_graphene(True, d_g.noise, d_g.peaks, missing)
-    defective = with_d and d_g.peaks["D"].height > D_DETECTION_SIGMA * d_g.noise
-    if defective:
-        with_d_prime = _fit_window(spectrum, keep, D_G_WINDOW, [_G, _D, _D_PRIME])
-        if with_d_prime.ok:
-            d_g = with_d_prime
-            g = d_g.peaks["G"]
+    if defective and further["D'"].ok:
+        d_g = further["D'"]
+    g = d_g.peaks["G"]
     nan = math.nan
     peaks = dict(d_g.peaks)
     i2d_ig = i2d_ig_err = fwhm_2d = fwhm_2d_err = nan
     if "i2d_ig" not in missing:
-        band_2d = _fit_window(spectrum, keep, WINDOW_2D, [_2D])
+        band_2d = further["2D"]
         peaks.update(band_2d.peaks)
         if not band_2d.ok:
             return GrapheneFit.without_graphene(False, d_g.noise, peaks, missing)
         peak_2d = band_2d.peaks["2D"]
         i2d_ig, i2d_ig_err = _ratio(peak_2d, g)
         fwhm_2d, fwhm_2d_err = peak_2d.fwhm, peak_2d.fwhm_err
+    with_d = "id_ig" not in missing
     id_ig, id_ig_err = _ratio(d_g.peaks["D"], g) if with_d else (nan, nan)
     return GrapheneFit(
         fitted=True,

@@ -125,22 +125,22 @@ def _model(x: np.ndarray, n_peaks: int, basis: np.ndarray, segment: np.ndarray, 
 
 
 def _covariance(jac: np.ndarray, residuals: np.ndarray) -> np.ndarray:
-    """HC3 covariance (J^T J)^-1 J^T diag(r_i²/(1 − h_i)²) J (J^T J)^-1 of a least-squares fit, by SVD.
+    """HC3 covariance (J^T J)^-1 J^T diag(r_i²/(1 − h_i)²) J (J^T J)^-1 of a least-squares fit, by SVD; of one
+    fit (``jac`` points × parameters) or of a stack of them (leading axes of ``jac`` and ``residuals``).
 
     ``h_i`` is the leverage of point i. Parameters along a direction the data do not determine (e.g. the
     centre of a band fitted with zero height) get an infinite variance.
     """
     u, singular, vt = np.linalg.svd(jac, full_matrices=False)
-    determined = singular > _RCOND * singular[0]
-    u, vt_det = u[:, determined], vt[determined]
-    leverage = np.einsum("ij,ij->i", u, u)
-    scaled_u = u * (residuals / np.maximum(1.0 - leverage, 1e-9))[:, None]
-    inverse_s = 1.0 / singular[determined]
-    cov = vt_det.T @ (inverse_s[:, None] * (scaled_u.T @ scaled_u) * inverse_s) @ vt_det
-    undetermined = np.any(np.abs(vt[~determined]) > 1e-6, axis=0)
-    cov[undetermined, :] = np.inf
-    cov[:, undetermined] = np.inf
-    return cov
+    determined = singular > _RCOND * singular[..., :1]
+    u = u * determined[..., None, :]
+    leverage = np.einsum("...ij,...ij->...i", u, u)
+    scaled_u = u * (residuals / np.maximum(1.0 - leverage, 1e-9))[..., None]
+    inverse_s = np.where(determined, 1.0 / np.where(determined, singular, 1.0), 0.0)
+    middle = inverse_s[..., :, None] * (np.swapaxes(scaled_u, -1, -2) @ scaled_u) * inverse_s[..., None, :]
+    cov = np.swapaxes(vt, -1, -2) @ middle @ vt
+    undetermined = np.any((np.abs(vt) > 1e-6) & ~determined[..., :, None], axis=-2)
+    return np.where(undetermined[..., :, None] | undetermined[..., None, :], np.inf, cov)
 
 
 @dataclass(frozen=True)
@@ -195,26 +195,33 @@ def fit_lorentzians(
                       background_order)[0]
 
 
-def _variance(gradient: np.ndarray, cov: np.ndarray) -> float:
-    """gᵀ C g over the parameters ``gradient`` depends on (an undetermined one makes it infinite)."""
-    used = gradient != 0
-    return float(gradient[used] @ cov[np.ix_(used, used)] @ gradient[used])
+def _variance(gradient: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """gᵀ C g over the parameters ``gradient`` depends on (an undetermined one makes it infinite); of one fit or of
+    a stack of them (leading axes)."""
+    outer = gradient[..., :, None] * gradient[..., None, :]
+    return (np.where(outer != 0, cov, 0.0) * outer).sum(axis=(-2, -1))
+
+
+def _band_values(params: np.ndarray, cov: np.ndarray, k: int, segment: int) -> np.ndarray:
+    """Centre, FWHM, height, area and their 1-σ uncertainties (the last axis) of the band whose parameters start at
+    index ``k`` (see :func:`_model`), in ``segment``; of one fit or of a stack of them (leading axes)."""
+    center, fwhm, first = params[..., k], params[..., k + 1], params[..., k + 2]
+    ratio = 1.0 if segment == 0 else params[..., k + 2 + segment]
+    height = first * ratio
+    d_height = np.zeros(params.shape)  # ∂height/∂p
+    d_height[..., k + 2] = ratio
+    if segment:
+        d_height[..., k + 2 + segment] = first
+    d_area = _HALF_PI * fwhm[..., None] * d_height  # area = π/2·FWHM·height
+    d_area[..., k + 1] = _HALF_PI * height
+    var = np.stack([cov[..., k, k], cov[..., k + 1, k + 1], _variance(d_height, cov), _variance(d_area, cov)], -1)
+    errors = np.where(var >= 0, np.sqrt(np.where(var >= 0, var, 0.0)), np.inf)
+    return np.concatenate([np.stack([center, fwhm, height, _HALF_PI * height * fwhm], -1), errors], -1)
 
 
 def _band(name: str, params: np.ndarray, cov: np.ndarray, k: int, segment: int) -> PeakFit:
     """Band ``name`` (parameters from index ``k``, see :func:`_model`) in ``segment``, with its uncertainties."""
-    center, fwhm, first = params[k], params[k + 1], params[k + 2]
-    ratio = 1.0 if segment == 0 else params[k + 2 + segment]
-    height = first * ratio
-    d_height = np.zeros(params.size)  # ∂height/∂p
-    d_height[k + 2] = ratio
-    if segment:
-        d_height[k + 2 + segment] = first
-    d_area = _HALF_PI * fwhm * d_height  # area = π/2·FWHM·height
-    d_area[k + 1] = _HALF_PI * height
-    var = (cov[k, k], cov[k + 1, k + 1], _variance(d_height, cov), _variance(d_area, cov))
-    return PeakFit(name, float(center), float(fwhm), float(height), float(_HALF_PI * height * fwhm),
-                   *(math.sqrt(v) if v >= 0 else math.inf for v in var))
+    return PeakFit(name, *(float(v) for v in _band_values(params, cov, k, segment)))
 
 
 def fit_shared(

@@ -40,8 +40,8 @@ def analyze_command(
                                                      "else --format) instead of stdout.")] = None,
     plots: Annotated[Path | None, typer.Option(help="Write a PNG per spectrum (maps: one per figure) here.")
                      ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes fitting in parallel (default: the CPUs).")
-                       ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes fitting in parallel, from 5000 spectra on "
+                                                            "(default: the CPUs).")] = None,
 ) -> None:
     """Analyse spectrum files: the material's bands fitted over the range each spectrum covers, what the range
     cannot give reported missing with the reason, spectra without the material reported as such."""

@@ -19,12 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from lab.analysis import Spectrum, fit_graphene, fit_pl, fit_tmd_raman
-from lab.analysis.graphene import D_G_WINDOW
+from lab.analysis import GrapheneFit, Spectrum, fit_pl, fit_tmd_raman
+from lab.analysis.graphene import D_G_WINDOW, fit_graphene_spectra
 from lab.spectra.records import RawSpectrum
 
 EXPLAINED = 2.0  # the fit residual may be this × the pixel noise (graphene: ≤ 1.1 in 99 % of simulated spots)
-CHUNK = 64  # spectra per task of a worker process
+CHUNK = 256  # spectra analysed together (a task of a worker process)
+PARALLEL_FROM = 5000  # spectra from which worker processes are started: starting them (a forkserver that imports
+# the analysis, then each worker the caller's main module, ~3 s for `sdlab`) pays only beyond what ~5000 graphene
+# spectra take to fit in this process (~6 s)
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,7 @@ def _round(record: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
 
 
-def _graphene(spectrum: Spectrum) -> dict[str, Any]:
-    fit = fit_graphene(spectrum)
+def _graphene(fit: GrapheneFit, spectrum: Spectrum) -> dict[str, Any]:
     record: dict[str, Any] = {"layers": fit.layers, "i2d_ig": fit.i2d_ig, "i2d_ig_err": fit.i2d_ig_err,
                               "id_ig": fit.id_ig, "id_ig_err": fit.id_ig_err, "fwhm_2d": fit.fwhm_2d,
                               "l_d_nm": fit.l_d_nm, "l_a_nm": fit.l_a_nm}
@@ -92,37 +94,63 @@ def _pl(spectrum: Spectrum, target: Target) -> dict[str, Any]:
 def analyze_spectrum(raw: RawSpectrum, target: Target) -> dict[str, Any]:
     """The record of one spectrum (module docstring): name, position, what was fitted, the figures (None where
     they do not apply) and ``missing`` (figure → reason, as one text)."""
+    return analyze_together([raw], target)[0]
+
+
+def _failed(exc: ValueError) -> dict[str, Any]:
+    return {"status": "not covered" if "must cover" in str(exc) else "unreadable", "reason": str(exc), "missing": {}}
+
+
+def _record(raw: RawSpectrum, target: Target, found: dict[str, Any]) -> dict[str, Any]:
     base: dict[str, Any] = {"spectrum": raw.name, "x": raw.x, "y": raw.y,
                             "measurement": "pl" if raw.unit == "eV" else "raman", "material": target.material}
-    try:
-        spectrum = raw.spectrum(target.laser_nm)
-        if raw.unit == "eV":
-            found = _pl(spectrum, target)
-        elif target.kind == "graphene":
-            found = _graphene(spectrum)
-        else:
-            found = _tmd(spectrum, target)
-    except ValueError as exc:
-        found = {"status": "not covered" if "must cover" in str(exc) else "unreadable", "reason": str(exc),
-                 "missing": {}}
     found["missing"] = "; ".join(f"{k}: {v}" for k, v in found["missing"].items())
     return _round(base | found)
+
+
+def analyze_together(raws: Sequence[RawSpectrum], target: Target) -> list[dict[str, Any]]:
+    """The records of ``raws`` (as :func:`analyze_spectrum`), in this process; graphene Raman spectra on one axis
+    (a map's pixels) fitted together (:func:`lab.analysis.graphene.fit_graphene_spectra`)."""
+    found: list[dict[str, Any]] = [{}] * len(raws)
+    on_axis: dict[bytes, list[tuple[int, Spectrum]]] = {}  # graphene Raman spectra by their axis
+    for i, raw in enumerate(raws):
+        try:
+            spectrum = raw.spectrum(target.laser_nm)
+            if raw.unit == "eV":
+                found[i] = _pl(spectrum, target)
+            elif target.kind == "graphene":
+                on_axis.setdefault(spectrum.shift.tobytes(), []).append((i, spectrum))
+            else:
+                found[i] = _tmd(spectrum, target)
+        except ValueError as exc:
+            found[i] = _failed(exc)
+    for group in on_axis.values():
+        spectra = [spectrum for _, spectrum in group]
+        try:
+            fits = fit_graphene_spectra(spectra[0].shift, np.array([spectrum.counts for spectrum in spectra]))
+        except ValueError as exc:
+            for i, _ in group:
+                found[i] = _failed(exc)
+            continue
+        for (i, spectrum), fit in zip(group, fits, strict=True):
+            found[i] = _graphene(fit, spectrum)
+    return [_record(raw, target, record) for raw, record in zip(raws, found, strict=True)]
 
 
 def _chunk(raws: Sequence[RawSpectrum], target: Target) -> list[dict[str, Any]]:
     from lab.analysis.peaks import _BLAS  # one BLAS thread per worker process: the processes are the parallelism
 
     with _BLAS.limit(limits=1):
-        return [analyze_spectrum(raw, target) for raw in raws]
+        return analyze_together(raws, target)
 
 
 def analyze(raws: Sequence[RawSpectrum], target: Target, workers: int | None = None,
             progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-    """The records of ``raws`` in their order, fitted in ``workers`` processes (default: the CPUs; 1: in this
-    process); ``progress(n)`` is told of every ``n`` spectra done."""
+    """The records of ``raws`` in their order, fitted in ``workers`` processes (default: the CPUs; 1, or fewer
+    than :data:`PARALLEL_FROM` spectra: in this process); ``progress(n)`` is told of every ``n`` spectra done."""
     workers = workers or os.cpu_count() or 1
     chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
-    if workers == 1 or len(chunks) == 1:
+    if workers == 1 or len(raws) < PARALLEL_FROM:
         return list(_each(map(_chunk, chunks, [target] * len(chunks)), progress))
     context = get_context("forkserver")  # not fork: the caller may have started threads (torch, Prefect)
     context.set_forkserver_preload(["lab.spectra.analyze"])  # workers fork from a server that has scipy loaded

@@ -75,21 +75,23 @@ def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
     with too few rows, or with rows that do not parse under the file's own layout."""
     lines = [line for line in text.splitlines() if line.strip()]
     delimiter, comma_decimal, width, first = _best_reading(lines[:_SAMPLE])
-    parsed = [_numbers(_split(line, delimiter), comma_decimal) for line in lines[first:]]
-    bad = [first + i + 1 for i, row in enumerate(parsed) if row is None or len(row) != width]
-    if width < 2 or len(parsed) - len(bad) < 3:
-        raise UserError(f"{path}: no spectrum found: a text spectrum needs at least 3 rows of an axis column and "
-                        "a counts column (numbers, separated by tabs, semicolons, commas or spaces)")
-    if bad:
-        raise UserError(f"{path}: {len(bad)} line(s) among the data do not read as {width} numbers (first: non-empty "
-                        f"line {bad[0]}); fix or remove them")
-    rows = parsed
+    data = _rows(lines[first:], delimiter, comma_decimal, width) if width >= 2 else None
+    if data is None:
+        parsed = [_numbers(_split(line, delimiter), comma_decimal) for line in lines[first:]]
+        bad = [first + i + 1 for i, row in enumerate(parsed) if row is None or len(row) != width]
+        if width < 2 or len(parsed) - len(bad) < 3:
+            raise UserError(f"{path}: no spectrum found: a text spectrum needs at least 3 rows of an axis column "
+                            "and a counts column (numbers, separated by tabs, semicolons, commas or spaces)")
+        if bad:
+            raise UserError(f"{path}: {len(bad)} line(s) among the data do not read as {width} numbers (first: "
+                            f"non-empty line {bad[0]}); fix or remove them")
+        data = np.array(parsed)
     header = [_split(line, delimiter) for line in lines[:first]]
     names = header[-1] if header and len(header[-1]) == width else []
     axis_name = (names[0] if names else " ".join(header[-1])) if header else ""
-    data = np.array(rows)
-    if width == 4 and _is_long_map(data):
-        return _long_map(path, data, _unit(names[2] if names else axis_name, data[:, 2], unit))
+    positions = _positions(data) if width == 4 else None
+    if positions is not None and _is_long_map(len(positions[0]), len(data)):
+        return _long_map(path, data, positions, _unit(names[2] if names else axis_name, data[:, 2], unit))
     axis = data[:, 0]
     found = _unit(axis_name, axis, unit)
     spectra = [RawSpectrum(names[k] if names else (f"column {k + 1}" if width > 2 else "spectrum"),
@@ -97,24 +99,48 @@ def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
     return SpectrumFile(path, spectra)
 
 
-def _is_long_map(data: np.ndarray) -> bool:
+def _rows(lines: list[str], delimiter: str | None, comma_decimal: bool, width: int) -> np.ndarray | None:
+    """The data ``lines`` as an array of ``width`` columns, read by numpy's (compiled) text reader, when there are at
+    least 3 and every one holds ``width`` finite numbers; else None (they are then read line by line, which names
+    the lines that do not read)."""
+    if len(lines) < 3:
+        return None
+    if comma_decimal:
+        lines = [line.replace(",", ".") for line in lines]
+    try:
+        values = np.loadtxt(lines, delimiter=delimiter, comments=None, ndmin=2)
+    except ValueError:  # a line of another width, or a field that is not a number
+        return None
+    return values if values.shape[1] == width and np.all(np.isfinite(values)) else None
+
+
+def _positions(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ``(x, y)`` of the first two columns (sorted by x, then y), the row where each is first seen,
+    and each row's position among them."""
+    key = data[:, 0] + 1j * data[:, 1]  # complex numbers sort by real, then imaginary part: one fast 1-D sort
+    distinct, first_seen, which = np.unique(key, return_index=True, return_inverse=True)
+    return np.column_stack([distinct.real, distinct.imag]), first_seen, which.ravel()
+
+
+def _is_long_map(n_positions: int, n_rows: int) -> bool:
     """Whether four columns are ``x, y, axis, counts`` rows of a map (the axis repeats for each position)."""
-    positions = np.unique(data[:, :2], axis=0)
-    return 1 < len(positions) <= len(data) // 3 and len(data) % len(positions) == 0
+    return 1 < n_positions <= n_rows // 3 and n_rows % n_positions == 0
 
 
-def _long_map(path: str, data: np.ndarray, unit: Unit) -> SpectrumFile:
-    """A map from ``x, y, axis, counts`` rows, one spectrum per (x, y) in the order first seen."""
-    positions, first_seen, which = np.unique(data[:, :2], axis=0, return_index=True, return_inverse=True)
-    which = which.ravel()
+def _long_map(path: str, data: np.ndarray, positions: tuple[np.ndarray, np.ndarray, np.ndarray],
+              unit: Unit) -> SpectrumFile:
+    """A map from ``x, y, axis, counts`` rows (``positions`` as :func:`_positions` gives them), one spectrum per
+    (x, y) in the order first seen, its rows in the file's order."""
+    distinct, first_seen, which = positions
+    by_position = np.argsort(which, kind="stable")  # the rows of each position together, in the file's order
+    rows_of = np.split(by_position, np.cumsum(np.bincount(which, minlength=len(distinct)))[:-1])
     spectra = []
     for k in np.argsort(first_seen):
-        rows = data[which == k]
-        x, y = positions[k]
+        rows = data[rows_of[k]]
+        x, y = distinct[k]
         spectra.append(RawSpectrum(f"x={x:g} y={y:g}", rows[:, 2], rows[:, 3], unit, float(x), float(y)))
     sizes = {s.axis.size for s in spectra}
     if len(sizes) != 1:
         raise UserError(f"{path}: map positions have different numbers of points ({sorted(sizes)[:3]}…); every "
                         "position needs the same axis")
     return SpectrumFile(path, spectra, is_map=True)
-

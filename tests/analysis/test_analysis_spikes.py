@@ -69,3 +69,14 @@ def test_removing_no_spikes_returns_the_spectrum_unchanged():
 
 def test_a_flat_spectrum_has_no_spikes():
     assert not spike_mask(np.full(100, 500.0)).any()
+
+
+def test_a_stack_of_spectra_gets_each_spectrum_its_own_mask():
+    rng = np.random.default_rng(4)
+    stack = np.array([_clean_counts(layers, 1.0, seed) for seed, layers in enumerate((0, 1, 2, 3, 1, 2))])
+    for row, pixel in ((1, 500), (4, 1500), (4, 1503)):
+        stack[row, pixel] += rng.uniform(5000.0, 20000.0)
+    mask = spike_mask(stack)
+    assert mask.shape == stack.shape
+    assert mask[[1, 4]].any(axis=1).all() and not mask[[0, 2, 3, 5]].any()
+    assert np.array_equal(mask, np.array([spike_mask(counts) for counts in stack]))

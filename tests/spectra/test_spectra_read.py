@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lab.spectra.text
 from benchmarks.readers import LAYOUTS, graphene_case, write_layout
 from lab.analysis import Spectrum, fit_graphene, raman_shift
 from lab.errors import UserError
@@ -89,6 +90,39 @@ def test_a_long_xy_map_export_becomes_one_spectrum_per_position(tmp_path):
     assert read.is_map and len(read.spectra) == 6
     assert (read.spectra[5].x, read.spectra[5].y) == (2.0, 1.0)
     assert read.spectra[5].counts[0] == pytest.approx(201.12)
+
+
+@pytest.mark.parametrize("layout", [layout for layout in LAYOUTS if layout != "jcamp"] + ["map"])
+def test_the_one_pass_reading_of_the_data_is_the_line_by_line_one(layout, spot, tmp_path, monkeypatch):
+    nm, counts, _ = spot
+    if layout == "map":  # positions out of order, so that rows are grouped by position, not by their place
+        shift = raman_shift(nm, 532.0)
+        rows = [f"{x}\t{y}\t{s:.6f}\t{c + x}" for x, y in ((1, 0), (0, 0), (1, 1), (0, 1))
+                for s, c in zip(shift, counts, strict=True)]
+        path = tmp_path / "map.txt"
+        path.write_text("#X\t#Y\t#Wave\t#Intensity\n" + "\n".join(rows))
+    else:
+        path = write_layout(layout, tmp_path / f"spot.{layout}", nm, counts, (1226.0, 2788.0))
+    fast = read_spectra(path)
+    monkeypatch.setattr(lab.spectra.text, "_rows", lambda *args: None)
+    slow = read_spectra(path)
+    assert fast.is_map == slow.is_map == (layout == "map")
+    assert len(fast.spectra) == len(slow.spectra) >= 1
+    for one, other in zip(fast.spectra, slow.spectra, strict=True):
+        assert (one.name, one.unit, one.x, one.y) == (other.name, other.unit, other.x, other.y)
+        assert np.array_equal(one.axis, other.axis) and np.array_equal(one.counts, other.counts)
+    if layout == "map":
+        assert [(s.x, s.y) for s in fast.spectra] == [(1, 0), (0, 0), (1, 1), (0, 1)]
+
+
+@pytest.mark.parametrize("bad", ["1200;5", "1200\t5 6", "1200\tnan", '"1200"\t5x'])
+def test_a_bad_line_among_many_is_named(bad, tmp_path):
+    lines = [f"{1000 + i}\t{i}" for i in range(500)]
+    lines[321] = bad
+    (tmp_path / "long.tsv").write_text("shift\tcounts\n" + "\n".join(lines))
+    message = r"1 line\(s\) among the data do not read as 2 numbers \(first: non-empty line 323\)"
+    with pytest.raises(UserError, match=message):
+        read_spectra(tmp_path / "long.tsv")
 
 
 def test_overlapping_windows_are_merged_by_averaging():
