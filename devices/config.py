@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
-from devices.profile import FlatZoneProfile, HolderSlots, Profile, setpoint_reaching
+from devices.profile import SLOT_PITCH_MM, FlatZoneProfile, HolderSlots, Profile, setpoint_reaching
 
 QUARTZ_MAX_C = 1100.0
 SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
@@ -78,6 +78,12 @@ class SpectrometerConfig(DeviceConfig):
     correct_nonlinearity: bool = False
 
 
+class StageConfig(DeviceConfig):
+    """The XY stage under the microscope: its travel (± mm on each axis)."""
+
+    travel_mm: PositiveFloat = 25.0
+
+
 class HolderConfig(DeviceConfig, HolderSlots):
     """The substrate holder: its driver, its slots along the tube and (TMD) the oxide boat's position."""
 
@@ -127,7 +133,7 @@ class StationConfig(_Strict):
     spectrometer: SpectrometerConfig = SpectrometerConfig()
     pl_spectrometer: SpectrometerConfig | None = None  # TMD stations: photoluminescence
     raman_analyzer: DeviceConfig | None = None  # TMD stations: a parallel/crossed analyzer in the Raman path
-    stage: DeviceConfig = DeviceConfig()
+    stage: StageConfig = StageConfig()
     holder: HolderConfig = HolderConfig()
     profile: Profile = FlatZoneProfile()  # the growth zone's axial temperature profile
     logger: LoggerConfig = LoggerConfig()
@@ -169,6 +175,10 @@ class StationConfig(_Strict):
             if not low <= position <= high:
                 raise ValueError(f"{where}: position {position:g} mm lies outside the furnace profile "
                                  f"({low:g} … {high:g} mm)")
+        row = max(abs(self.holder.stage_x_mm(slot.name)) for slot in self.holder.slots) + SLOT_PITCH_MM / 2
+        if row > self.stage.travel_mm:
+            raise ValueError(f"holder.slots: {len(self.holder.slots)} substrates in a row ({SLOT_PITCH_MM:g} mm apart) "
+                             f"need ±{row:g} mm of stage travel, more than stage.travel_mm {self.stage.travel_mm:g}")
         return self
 
     @model_validator(mode="after")
