@@ -232,9 +232,9 @@ class StationConfig(_Strict):
         no loaded slot's local temperature above its substrate's cap, no point of the tube above the station's."""
         profile, station_cap = self.profile, self.limits.max_temperature_c
         caps = []
-        several = len(self.holder.slots) > 1
-        for slot, substrate in loading.items():
-            where = f"the {substrate} cap" + (f" in slot {slot}" if several else "")
+        first = self.holder.slots[0].name
+        for slot, substrate in loading.items():  # a single substrate in the first slot: as before slots existed
+            where = f"the {substrate} cap" + (f" in slot {slot}" if len(loading) > 1 or slot != first else "")
             factor = profile.factor(self.holder.position(slot))
             caps.append((setpoint_reaching(self.max_temperature_for(substrate), factor), where))
         caps.append((setpoint_reaching(station_cap, profile.hottest_factor()), "the station cap"))

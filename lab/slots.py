@@ -13,9 +13,19 @@ from typing import Any
 from devices.config import StationConfig
 from devices.profile import local_temperature_c
 from lab.recipe import Recipe
+from planners import Categorical, Space
 
 LOCAL_TEMPERATURE = "local_temperature_c"
 BOAT_DISTANCE = "boat_distance_mm"
+SLOT = "slot"  # the per-sample parameter of a run of several substrates: the holder's slot
+SAMPLE_KEYS = (SLOT, "position_mm", LOCAL_TEMPERATURE, BOAT_DISTANCE)  # a run's sample in its documents
+
+
+def run_space(space: Space, config: StationConfig) -> Space:
+    """A material's search space for runs of several substrates: each point gains the slot it grows in; the
+    slot differs between a run's samples, everything else (the substrate kind too) is the run's shared recipe."""
+    slots = Categorical(SLOT, [slot.name for slot in config.holder.slots])
+    return Space([*space.parameters, slots], [c.expression for c in space.constraints], shared=space.names)
 
 
 def slot_conditions(config: StationConfig, recipe: Recipe, slot: str) -> dict[str, float]:

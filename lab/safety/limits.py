@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import TypeVar
 
@@ -157,8 +157,9 @@ def check(recipe: R, station: StationConfig, slots: Mapping[str, str] | None = N
     return recipe
 
 
-def check_space(space: Space, defaults: Recipe, station: StationConfig) -> None:
-    """Refuse a search space any corner of which would break the station's limits."""
+def check_space(space: Space, defaults: Recipe, station: StationConfig, slots: Sequence[str] = ()) -> None:
+    """Refuse a search space any corner of which would break the station's limits: with the recipe's substrate in
+    the first slot, or in each of `slots` (runs of several substrates: a run's cap is the least of its slots')."""
     corners: list[dict[str, object]] = [{}]
     for parameter in space.parameters:
         values = parameter.choices if isinstance(parameter, Categorical) else [parameter.low, parameter.high]
@@ -168,7 +169,8 @@ def check_space(space: Space, defaults: Recipe, station: StationConfig) -> None:
             recipe = type(defaults).from_params(corner, defaults.as_dict())
         except ValueError as exc:
             raise SafetyError(f"search space: {exc}") from None
-        found = violations(recipe, station)
-        if found:
-            raise SafetyError(f"search space reaches beyond station {station.name}'s limits: {found[0]}; "
-                              "narrow the parameter bounds")
+        for loading in [{slot: recipe.substrate} for slot in slots] or [None]:
+            found = violations(recipe, station, loading)
+            if found:
+                raise SafetyError(f"search space reaches beyond station {station.name}'s limits: {found[0]}; "
+                                  "narrow the parameter bounds")
