@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 AMBIENT_C = 25.0  # the tube ends' temperature: the profile scales the heating above it
-SLOT_PITCH_MM = 12.0  # under the microscope the holder's substrates lie in a row along the stage's x, this far apart
+SLOT_PITCH_MM = 10.0  # under the microscope the holder's substrates lie in a row along the stage's x, this far apart
 FALLOFF_SPAN = 3.0  # a flat-zone profile is defined up to this many fall-off lengths beyond the flat zone
 
 
@@ -141,9 +141,10 @@ class HolderSlots(_Strict):
         return next(s.position_mm for s in self.slots if s.name == slot)
 
     def stage_x_mm(self, slot: str) -> float:
-        """Where slot `slot`'s substrate is centred on the stage's x axis (the row is centred on 0)."""
+        """Where slot `slot`'s substrate is centred on the stage's x axis: the first slot's at the origin (where a
+        run of one substrate is mapped), the others alternately beyond and before it."""
         index = next(i for i, s in enumerate(self.slots) if s.name == slot)
-        return (index - (len(self.slots) - 1) / 2) * SLOT_PITCH_MM
+        return (index + 1) // 2 * SLOT_PITCH_MM * (1 if index % 2 else -1)
 
     def slot_under(self, x_mm: float) -> str:
         """The slot whose substrate is nearest the stage's x position `x_mm`."""

@@ -36,6 +36,7 @@ from planners.space import CandidatePool, ParamValue, Space
 Point = dict[str, ParamValue]
 """A point as planners return it: parameter name -> plain Python float, int or str."""
 
+RUN_ATTEMPTS = 8  # proposals tried for the first point of a run before giving up (``Planner._run``)
 STATE_VERSION = 1
 """Version of the ``to_dict`` format."""
 
@@ -219,9 +220,14 @@ class Planner(ABC):
         (a suggestion, else the planner's proposal), the others chosen by the planner among the points of its run
         (``Space.run_pool``) with the first pending, so the planner picks them together (a model-based one by its
         batch acquisition)."""
-        first = self._queued(1) or self._propose(1, rng)
-        seen = self._seen() | {self._space.key(first[0])}
-        available = [p for p in self._space.run_pool(first[0], rng) if self._space.key(p) not in seen]
+        first, available = self._queued(1), []
+        for _ in range(RUN_ATTEMPTS):  # a proposal whose run has no room left (all observed) is proposed anew
+            first = first or self._propose(1, rng)
+            seen = self._seen() | {self._space.key(first[0])}
+            available = [p for p in self._space.run_pool(first[0], rng) if self._space.key(p) not in seen]
+            if len(available) >= n - 1:
+                break
+            first = []
         if len(available) < n - 1:
             raise ValueError(f"a run of {n} points needs {n} distinct values of the parameters it does not share "
                              f"({', '.join(p for p in self._space.names if p not in self._space.shared)}); "

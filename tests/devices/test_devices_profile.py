@@ -57,8 +57,8 @@ def test_one_substrate_goes_into_the_first_slot_and_the_stage_row_is_centred() -
     assert holder.loading({"c": "Cu", "a": "CuNi"}) == {"c": "Cu", "a": "CuNi"}
     with pytest.raises(ValueError, match="unknown slot"):
         holder.loading({"z": "Cu"})
-    assert [holder.stage_x_mm(s) for s in "abc"] == [-12.0, 0.0, 12.0]
-    assert [holder.slot_under(x) for x in (-13.0, 2.0, 9.0)] == ["a", "b", "c"]
+    assert [holder.stage_x_mm(s) for s in "abc"] == [0.0, 10.0, -10.0]
+    assert [holder.slot_under(x) for x in (-1.0, 8.0, -9.0)] == ["a", "b", "c"]
 
 
 def _station(tmp_path: Path, **changes: Any) -> Path:

@@ -73,6 +73,7 @@ def test_characterize_maps_each_substrate_at_its_place_in_the_row(run: Any) -> N
 
 def test_a_row_longer_than_the_stage_travel_is_refused() -> None:
     data = slotted_config().model_dump(exclude_unset=True)
-    data["holder"]["slots"].append({"name": "e", "position_mm": 100})
-    with pytest.raises(ValueError, match=r"need ±30 mm of stage travel, more than stage\.travel_mm 25"):
+    data["holder"]["slots"] += [{"name": "e", "position_mm": 100}, {"name": "f", "position_mm": 110}]
+    with pytest.raises(ValueError, match=r"6 substrates in a row \(10 mm apart\) need ±35 mm of stage travel, "
+                                         r"more than stage\.travel_mm 25"):
         StationConfig.model_validate(data)

@@ -77,7 +77,7 @@ def slot_stations(draw: st.DrawFn) -> dict[str, Any]:
     position = st.integers(0, 19).flatmap(lambda i: st.floats(high + 1, high + 500) if i == 0 else inside)
     positions = draw(st.lists(position, min_size=1, max_size=6, unique=True))
     data["profile"] = profile
-    data["stage"] = {"driver": "sim", "travel_mm": 60.0}  # room for a row of six substrates
+    data["stage"] = {"driver": "sim", "travel_mm": 40.0}  # room for a row of six substrates
     data["holder"] = {"driver": "sim", "slots": [{"name": f"s{i}", "position_mm": x} for i, x in enumerate(positions)]}
     data["limits"] = {**data["limits"], "substrate_max_c": {"Cu": draw(st.floats(300, 1070)),
                                                            "CuNi": draw(st.floats(300, 1080))}}
