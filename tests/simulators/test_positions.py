@@ -10,9 +10,10 @@ import pytest
 
 from devices.profile import FlatZoneProfile, HolderSlots
 from simulators.positions import chalcogen_factor, local_state, oxide_factor
-from simulators.twin import PUMP_VALVE, Twin
+from simulators.twin import Twin
 from simulators.worlds import GrapheneWorld, TmdWorld, TubeState
 from tests.devices.devices_fakes import FakeClock
+from tests.simulators.test_twin import hot_growth
 from tests.simulators.test_worlds import AP_MOS2, grown
 
 FLAT = FlatZoneProfile(flat_zone_mm=100.0, falloff_mm=60.0)
@@ -52,23 +53,10 @@ def _slotted(positions: list[float]) -> Twin:
     return Twin(GrapheneWorld.draw(0), FakeClock(), seed=7, holder=holder, profile=FLAT)
 
 
-def _grow(twin: Twin, loading: str | dict[str, str], seconds: float = 600.0) -> None:
-    twin.load(loading)
-    twin.zones["growth"] = replace(twin.furnace, element_c=1000.0, tube_c=1000.0, working_setpoint_c=1000.0,
-                                   target_c=1000.0)
-    for gas, sccm in (("CH4", 5.0), ("H2", 20.0)):
-        twin.set_valve(gas, True)
-        twin.set_flow(gas, sccm)
-    twin.set_valve(PUMP_VALVE, True)
-    twin.set_pressure_setpoint(1.0)
-    twin.clock.sleep(seconds)
-    twin.advance()
-
-
 def test_the_substrates_of_one_run_grow_differently_and_the_first_slot_as_a_run_of_one() -> None:
     several, single = _slotted([0.0, 60.0, 110.0]), _slotted([0.0, 60.0, 110.0])
-    _grow(several, {"s0": "Cu", "s1": "Cu", "s2": "Cu"})
-    _grow(single, "Cu")
+    hot_growth(several, loading={"s0": "Cu", "s1": "Cu", "s2": "Cu"})
+    hot_growth(single)
     assert single.loading == {"s0": "Cu"} and several.samples_loaded == 3
     assert several.samples["s0"] == single.samples["s0"]  # its slot's conditions, whatever else is loaded
     assert several.samples["s0"] != several.samples["s2"]
@@ -77,7 +65,7 @@ def test_the_substrates_of_one_run_grow_differently_and_the_first_slot_as_a_run_
 
 def test_the_stage_selects_the_substrate_under_the_microscope() -> None:
     twin = _slotted([0.0, 60.0, 110.0])
-    _grow(twin, {"s0": "Cu", "s2": "CuNi"})
+    hot_growth(twin, loading={"s0": "Cu", "s2": "CuNi"})
     twin.move_stage(twin.holder.stage_x_mm("s2") + 1.0, 0.0)
     assert twin.viewed_slot == "s2" and twin.substrate == "CuNi" and twin.sample is twin.samples["s2"]
     twin.move_stage(twin.holder.stage_x_mm("s1"), 0.0)
