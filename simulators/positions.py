@@ -22,7 +22,7 @@ from devices.config import GROWTH_ZONE
 from devices.profile import FlatZoneProfile, MeasuredProfile, local_temperature_c
 from simulators.worlds import METAL_SOURCES, TubeState
 
-OXIDE_DECAY_MM = 15.0  # e-folding length of the delivered oxide downstream of the boat
+OXIDE_DECAY_MM = 30.0  # e-folding length of the delivered oxide downstream of the boat
 OXIDE_BACK_DIFFUSION_MM = 3.0  # … and upstream of it (against the carrier flow)
 CHALCOGEN_DECAY_MM = 200.0  # e-folding length of the chalcogen vapour along the growth zone
 

@@ -25,7 +25,7 @@ def test_the_oxide_vapour_falls_off_downstream_and_faster_upstream() -> None:
     assert oxide_factor(0.0) == 1.0 == chalcogen_factor(0.0)
     downstream = [oxide_factor(d) for d in (5.0, 15.0, 30.0, 60.0)]
     assert downstream == sorted(downstream, reverse=True)
-    assert oxide_factor(15.0) == pytest.approx(np.exp(-1))
+    assert oxide_factor(30.0) == pytest.approx(np.exp(-1))
     assert oxide_factor(-5.0) < oxide_factor(5.0)
     assert 0.7 < chalcogen_factor(60.0) < 1.0 < chalcogen_factor(-10.0)
 
