@@ -148,7 +148,11 @@ def furnace_run(campaign_id: str, first: int, batch: list[dict[str, Any]]) -> li
     its own experiment (`first`, `first` + 1, …)."""
     started = time.perf_counter()
     growth = synthesize_run(campaign_id, first, batch)
-    return [_sample(campaign_id, first + offset, params, growth, started) for offset, params in enumerate(batch)]
+    outcomes = [_sample(campaign_id, first + offset, params, growth, started) for offset, params in enumerate(batch)]
+    create_image_artifact(image_url=data_uri(session_for(campaign_id).run_png(growth)),
+                          key=f"{slug(campaign_id)}-run-{first}",
+                          description=f"The samples of furnace run {campaign_id}/{first}… along the tube")
+    return outcomes
 
 
 @task(name="report", cache_policy=NONE)

@@ -22,7 +22,7 @@ from lab.analysis.pl import HC_EV_NM
 from lab.analysis.spectrum import raman_shift
 from lab.campaign.drivers import DriverSet, build_drivers, station_twin
 from lab.campaign.plans import characterize, cvd_growth, run_engine, safe_state, spot_grid
-from lab.campaign.plots import Panel, Renderer, progress_panels
+from lab.campaign.plots import Panel, Renderer, progress_panels, run_panels
 from lab.errors import UserError
 from lab.history.records import CampaignRecord, open_record
 from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, ArrayCollector, RunStore
@@ -33,7 +33,7 @@ from lab.safety.latch import LatchedError
 from lab.safety.limits import check, check_space
 from lab.safety.safeguards import Safeguards
 from lab.settings import CampaignConfig
-from lab.slots import SLOT, run_space, slot_conditions
+from lab.slots import LOCAL_TEMPERATURE, SLOT, run_space, slot_conditions
 from planners import Objective, Observation, Planner, Space, make_planner
 from simulators.emulators.station import EmulatedStation, start_emulated_station
 
@@ -268,6 +268,16 @@ class LabSession:
                 panels.append(Panel("Photoluminescence", "photon energy (eV)", [HC_EV_NM / w for w in wavelengths],
                                     counts, marks=() if peak is None else (peak,)))
         return self._draw(panels)
+
+    def run_png(self, growth_uid: str) -> bytes:
+        """A figure of one furnace run's samples along the tube: quality and local temperature against position."""
+        samples = [r for r in list(self.results) if r.growth_uid == growth_uid]
+        conditions = [slot_conditions(self.station_config, self.recipe(r.params), str(r.params[SLOT]))
+                      for r in samples]
+        order = sorted(range(len(samples)), key=lambda i: conditions[i]["position_mm"])
+        return self._draw(run_panels([conditions[i]["position_mm"] for i in order],
+                                     [samples[i].quality for i in order],
+                                     [conditions[i][LOCAL_TEMPERATURE] for i in order]))
 
     def progress_png(self) -> bytes:
         """A figure of the campaign so far: quality and best so far per experiment, quality against each numeric

@@ -33,10 +33,12 @@ def test_a_run_grows_four_samples_that_share_the_recipe_and_are_each_an_experime
         session = open_session(settings, load_station(), store)
         try:
             run = grow_run(session, 0, 4)
+            figure = session.run_png(session.results[0].growth_uid)
         finally:
             session.close()
         rows = store.experiments("subs-rows")
         (growth,) = store.runs("subs-rows", GROWTH_PLAN)
+    assert figure.startswith(b"\x89PNG")
     assert sorted(p["slot"] for p in run) == ["1", "2", "3", "4"]
     assert [row["experiment_id"] for row in rows] == [f"subs-rows/{i}" for i in range(4)]
     assert {row["growth_uid"] for row in rows} == {growth.metadata["start"]["uid"]}
