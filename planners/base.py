@@ -220,14 +220,20 @@ class Planner(ABC):
         (a suggestion, else the planner's proposal), the others chosen by the planner among the points of its run
         (``Space.run_pool``) with the first pending, so the planner picks them together (a model-based one by its
         batch acquisition)."""
-        first, available = self._queued(1), []
-        for _ in range(RUN_ATTEMPTS):  # a proposal whose run has no room left (all observed) is proposed anew
-            first = first or self._propose(1, rng)
-            seen = self._seen() | {self._space.key(first[0])}
-            available = [p for p in self._space.run_pool(first[0], rng) if self._space.key(p) not in seen]
-            if len(available) >= n - 1:
-                break
-            first = []
+        first, available, used_up = self._queued(1), [], []
+        try:
+            for _ in range(RUN_ATTEMPTS):
+                first = first or self._propose(1, rng)
+                seen = self._seen() | {self._space.key(first[0])}
+                run = self._space.run_pool(first[0], rng)
+                available = [p for p in run if self._space.key(p) not in seen]
+                if len(available) >= n - 1:
+                    break
+                used_up += run  # a run with no room left: proposed anew with it pending, so the planner moves away
+                self._pending += run
+                first = []
+        finally:
+            del self._pending[len(self._pending) - len(used_up):]
         if len(available) < n - 1:
             raise ValueError(f"a run of {n} points needs {n} distinct values of the parameters it does not share "
                              f"({', '.join(p for p in self._space.names if p not in self._space.shared)}); "

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from planners import Categorical, Objective, Observation, Real, Space, load, make_planner
+from planners import Categorical, Objective, Observation, Point, Real, Space, load, make_planner
+from planners.random import RandomPlanner
 
 SLOTS = ["a", "b", "c", "d", "e"]
 SHARED = ["temperature_c", "ch4_sccm"]
@@ -75,3 +77,25 @@ def test_a_run_longer_than_the_positions_left_is_refused() -> None:
     with pytest.raises(ValueError, match="a run of 6 points needs 6 distinct values of the parameters it does not "
                                          r"share \(slot\); only 5 are left"):
         planner.ask(6)
+
+
+class Stubborn(RandomPlanner):
+    """Proposes one recipe again and again, unless its run is pending (as a model stuck on its incumbent would)."""
+
+    name = "stubborn"
+
+    def _propose(self, n: int, rng: np.random.Generator) -> list[Point]:
+        fixed = {"temperature_c": 1000.0, "ch4_sccm": 5.0, "slot": "a"}
+        if any(p["temperature_c"] == 1000.0 for p in self.pending):
+            return super()._propose(n, rng)
+        return [fixed]
+
+
+def test_a_proposal_whose_run_is_used_up_is_proposed_anew_with_that_run_pending() -> None:
+    planner = Stubborn(run_space(), [Objective("quality")], seed=0)
+    first = planner.ask(5)
+    assert {p["temperature_c"] for p in first} == {1000.0}
+    planner.tell([Observation(p, values={"quality": quality(p)}) for p in first])
+    second = planner.ask(4)
+    assert len({p["temperature_c"] for p in second}) == 1 and second[0]["temperature_c"] != 1000.0
+    assert planner.pending == tuple(second)
