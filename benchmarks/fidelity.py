@@ -19,6 +19,7 @@ Prints the table and writes the rows as JSON; exits 1 if any check fails.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -30,6 +31,9 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import median_filter
 
+from devices.profile import local_temperature_c
+from lab.settings import load_station
+from simulators.positions import chalcogen_factor, oxide_factor
 from simulators.spectra import raman_shift, wavelength_axis
 from simulators.tmd import TmdConditions, TmdSample, TmdTruth, grow, growth_rates, success_probability
 from simulators.tmd_spectra import (
@@ -195,6 +199,45 @@ def growth_rows(worlds: int = 40) -> list[FidelityRow]:
     ]
 
 
+# ---- positions along the tube -------------------------------------------------------------------------
+
+ROW_MM = (0.0, 10.0, 20.0, 35.0)  # the packaged TMD station's slots, downstream of the oxide boat
+
+
+def position_rows(worlds: int = 40) -> list[FidelityRow]:
+    """The twin's furnace profile (the packaged graphene station's) and the MoS2 gradient along a row of
+    substrates downstream of the oxide boat (``simulators.positions``), medians over seeds 0 … ``worlds`` − 1."""
+    profile = load_station(kind="graphene").profile
+    grid = np.linspace(0.0, profile.span_mm()[1], 2001)
+    local = np.array([local_temperature_c(profile, 1000.0, x) for x in grid])
+    flat_mm = 2.0 * float(grid[local >= 999.0].max())  # ±1 °C at 1000 °C, symmetric about the thermocouple
+    end_c = local_temperature_c(profile, 1000.0, 150.0)
+    truths = [TmdTruth.draw(seed) for seed in range(worlds)]
+
+    def along(figure: Callable[[TmdSample], float]) -> list[float]:
+        return [_median(truths, lambda truth, d=d: figure(_median_run(
+            truth, precursor_mg=TYPICAL.precursor_mg * oxide_factor(d), chalcogen_share=chalcogen_factor(d))))
+                for d in ROW_MM]
+
+    coverage = along(lambda sample: sample.coverage)
+    thick = along(lambda sample: 1.0 - sample.monolayer_fraction)
+    shown = " / ".join(f"{d:.0f}" for d in ROW_MM)
+    return [
+        FidelityRow("furnace flat zone (±1 °C at 1000 °C)", "≈ ⅓ of a single-zone furnace's heated length "
+                    "(≈ 50–150 mm for 300 mm)", f"{flat_mm:.0f} mm", "50–150 mm", 50.0 <= flat_mm <= 150.0),
+        FidelityRow("150 mm from the centre at 1000 °C", "falls steeply towards the tube ends",
+                    f"{end_c:.0f} °C", "300–900 °C", 300.0 <= end_c <= 900.0),
+        FidelityRow(f"MoS2 coverage {shown} mm downstream of the MoO3 boat",
+                    "falls within 1–3 cm downstream of the source",
+                    " / ".join(f"{c:.2f}" for c in coverage), "decreasing; 35 mm < ½ of 0 mm",
+                    all(a >= b for a, b in itertools.pairwise(coverage)) and coverage[-1] < coverage[0] / 2),
+        FidelityRow(f"MoS2 ≥ 2 layers (share of film) {shown} mm downstream",
+                    "thicker films nearest the source, monolayers further on",
+                    " / ".join(f"{100.0 * t:.0f} %" for t in thick), "not increasing downstream",
+                    all(a >= b for a, b in itertools.pairwise(thick))),
+    ]
+
+
 # ---- spectra ------------------------------------------------------------------------------------------
 
 LITERATURE_A_EXCITON_EV = {"MoS2": (1.85, 1.88), "WS2": (1.97, 2.02), "MoSe2": (1.55, 1.57), "WSe2": (1.62, 1.66)}
@@ -345,7 +388,8 @@ def main() -> None:
     parser.add_argument("--spectra", type=int, default=24, help="seeded acquisitions per spectral figure")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "fidelity.json")
     args = parser.parse_args()
-    groups = {"growth": growth_rows(args.worlds), "spectra": spectra_rows(args.spectra)}
+    groups = {"growth": growth_rows(args.worlds), "positions": position_rows(args.worlds),
+              "spectra": spectra_rows(args.spectra)}
     rows = [row for group in groups.values() for row in group]
     print(format_table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)

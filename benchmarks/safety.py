@@ -1,11 +1,14 @@
 """Safety-layer fuzzing at scale: 1 000 generated station configs (each driven by a fuzzed command sequence),
-campaign configs, planner outputs and CLI arguments, plus guarded growths of accepted planner outputs.
+campaign configs, planner outputs and CLI arguments, plus guarded growths of accepted planner outputs, and
+1 000 fuzzed furnace profiles with slot layouts, loadings and recipes (tests/lab/safety/slot_fuzz.py: no slot's
+local temperature above its cap in any command that reaches a device).
 
 Figures: examples per kind, how many were accepted or refused, unsafe commands that reached a driver (judged
 by an independent oracle on the twin's true state) and tracebacks (anything but a clear one-line error); both
 must be 0. The test suite runs the same harness (tests/lab/safety/safety_fuzz.py) with a smaller hypothesis budget.
 
-    .venv/bin/python -m benchmarks.safety [--examples 1000] [--growths 6] [--json benchmarks/results/safety.json]
+    .venv/bin/python -m benchmarks.safety [--examples 1000] [--slot-examples 1000] [--growths 6]
+        [--json benchmarks/results/safety.json]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from tests.lab.safety.safety_fuzz import (
     station_case,
     station_dicts,
 )
+from tests.lab.safety.slot_fuzz import slot_case, slot_commands, slot_stations
 
 SHARES = {"station": 0.4, "campaign": 0.25, "planner": 0.25, "cli": 0.1}  # of --examples
 
@@ -52,6 +56,7 @@ def explore(strategy: st.SearchStrategy[Any], case: Callable[[Any], None], examp
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=1000)
+    parser.add_argument("--slot-examples", type=int, default=1000, help="fuzzed profiles and slot layouts")
     parser.add_argument("--growths", type=int, default=6, help="accepted planner outputs grown on a guarded twin")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/safety.json"))
     args = parser.parse_args()
@@ -71,11 +76,14 @@ def main() -> None:
                     lambda pair: station_case(pair[0], lambda config: pair[1].draw(command_sequences(config)), tally)),
         "campaign": (campaign_dicts(), lambda value: campaign_case(value, tally)),
         "planner": (planner_outputs(), planner),
-        "cli": (cli_arguments(), lambda value: cli_case(value, tally))}
+        "cli": (cli_arguments(), lambda value: cli_case(value, tally)),
+        "slots": (st.tuples(slot_stations(), st.data()),
+                  lambda pair: slot_case(pair[0], lambda config: pair[1].draw(slot_commands(config)), tally))}
+    budgets = {**{kind: round(share * args.examples) for kind, share in SHARES.items()}, "slots": args.slot_examples}
     timings = {}
     for kind, (strategy, case) in kinds.items():
         started = time.perf_counter()
-        explore(strategy, case, round(SHARES[kind] * args.examples))
+        explore(strategy, case, budgets[kind])
         timings[f"{kind}_wall_s"] = round(time.perf_counter() - started, 2)
     picked = [output for output in accepted if output[0] == "graphene"][: (args.growths + 1) // 2]
     picked += [output for output in accepted if output[0] == "tmd"][: args.growths // 2]

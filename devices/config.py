@@ -5,9 +5,12 @@ Plain pydantic models without I/O; `devices.station.build_station` turns one int
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+from devices.profile import SLOT_PITCH_MM, FlatZoneProfile, HolderSlots, Profile, setpoint_reaching
 
 QUARTZ_MAX_C = 1100.0
 SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
@@ -75,6 +78,16 @@ class SpectrometerConfig(DeviceConfig):
     correct_nonlinearity: bool = False
 
 
+class StageConfig(DeviceConfig):
+    """The XY stage under the microscope: its travel (± mm on each axis)."""
+
+    travel_mm: PositiveFloat = 25.0
+
+
+class HolderConfig(DeviceConfig, HolderSlots):
+    """The substrate holder: its driver, its slots along the tube and (TMD) the oxide boat's position."""
+
+
 class LoggerConfig(DeviceConfig):
     period_s: float = Field(1.0, gt=0, le=10)
 
@@ -120,8 +133,9 @@ class StationConfig(_Strict):
     spectrometer: SpectrometerConfig = SpectrometerConfig()
     pl_spectrometer: SpectrometerConfig | None = None  # TMD stations: photoluminescence
     raman_analyzer: DeviceConfig | None = None  # TMD stations: a parallel/crossed analyzer in the Raman path
-    stage: DeviceConfig = DeviceConfig()
-    holder: DeviceConfig = DeviceConfig()
+    stage: StageConfig = StageConfig()
+    holder: HolderConfig = HolderConfig()
+    profile: Profile = FlatZoneProfile()  # the growth zone's axial temperature profile
     logger: LoggerConfig = LoggerConfig()
     safety: SafetySettings = SafetySettings()
 
@@ -149,6 +163,22 @@ class StationConfig(_Strict):
                 raise ValueError(f"limits.substrate_max_c: {substrate!r} is not one of substrates {self.substrates}")
             if cap > self.limits.max_temperature_c:
                 raise ValueError(f"limits.substrate_max_c.{substrate}: {cap} exceeds max_temperature_c")
+        return self
+
+    @model_validator(mode="after")
+    def _slots_in_profile(self) -> StationConfig:
+        low, high = self.profile.span_mm()
+        places = [(f"holder.slots.{slot.name}", slot.position_mm) for slot in self.holder.slots]
+        if self.material == "tmd":
+            places.append(("holder.boat_mm", self.holder.boat_mm))
+        for where, position in places:
+            if not low <= position <= high:
+                raise ValueError(f"{where}: position {position:g} mm lies outside the furnace profile "
+                                 f"({low:g} … {high:g} mm)")
+        row = max(abs(self.holder.stage_x_mm(slot.name)) for slot in self.holder.slots) + SLOT_PITCH_MM / 2
+        if row > self.stage.travel_mm:
+            raise ValueError(f"holder.slots: {len(self.holder.slots)} substrates in a row ({SLOT_PITCH_MM:g} mm apart) "
+                             f"need ±{row:g} mm of stage travel, more than stage.travel_mm {self.stage.travel_mm:g}")
         return self
 
     @model_validator(mode="after")
@@ -196,3 +226,16 @@ class StationConfig(_Strict):
     def max_temperature_for(self, substrate: str) -> float:
         """The temperature cap for a substrate (the station cap if none is set)."""
         return self.limits.substrate_max_c.get(substrate, self.limits.max_temperature_c)
+
+    def growth_cap(self, loading: Mapping[str, str]) -> tuple[float, str]:
+        """The highest growth-zone setpoint (°C) with `loading` (slot → substrate) in the tube, and what sets it:
+        no loaded slot's local temperature above its substrate's cap, no point of the tube above the station's."""
+        profile, station_cap = self.profile, self.limits.max_temperature_c
+        caps = []
+        first = self.holder.slots[0].name
+        for slot, substrate in loading.items():  # a single substrate in the first slot: as before slots existed
+            where = f"the {substrate} cap" + (f" in slot {slot}" if len(loading) > 1 or slot != first else "")
+            factor = profile.factor(self.holder.position(slot))
+            caps.append((setpoint_reaching(self.max_temperature_for(substrate), factor), where))
+        caps.append((setpoint_reaching(station_cap, profile.hottest_factor()), "the station cap"))
+        return min(caps, key=lambda cap: cap[0])  # the first of equal caps: a substrate's before the station's

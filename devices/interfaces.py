@@ -110,11 +110,16 @@ class Stage(Protocol):
 
 @runtime_checkable
 class SubstrateLoader(Protocol):
-    """Puts a fresh substrate, and fresh precursor boats (mg per source, e.g. {"MoO3": 10, "S": 200}), into
-    the tube (an operator or a sample changer)."""
+    """Puts fresh substrates into the holder's slots (one substrate into the first slot, or slot → substrate),
+    and fresh precursor boats (mg per source, e.g. {"MoO3": 10, "S": 200}), into the tube (an operator or a
+    sample changer)."""
 
-    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None: ...
-    def read_substrate(self) -> str: ...
+    def load(self, substrate: str | Mapping[str, str], precursors_mg: Mapping[str, float] | None = None) -> None: ...
+    def read_substrate(self) -> str:
+        """The substrate under the microscope ("" when none)."""
+
+    def read_loading(self) -> dict[str, str]:
+        """Slot → substrate of every loaded slot."""
 
 
 @runtime_checkable

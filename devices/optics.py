@@ -95,7 +95,8 @@ class SampleStage(Device):
 
 
 class SubstrateHolder(Device):
-    """Where the substrate sits; `set(name)` loads a fresh substrate of that kind."""
+    """Where the substrates sit; `set(name)` loads a fresh substrate of that kind (into the first slot),
+    `set({slot: name, ...})` one into each named slot."""
 
     substrate = Cpt(DriverSignal, read="read_substrate", kind="normal")
 
@@ -104,11 +105,12 @@ class SubstrateHolder(Device):
         self.substrates = substrates
         super().__init__(name=name, **kwargs)
 
-    def set(self, value: str | tuple[str, Mapping[str, float]]) -> Status:
-        """Load a fresh substrate of kind `value`, or `(substrate, precursor mg per source)`."""
-        substrate, precursors = (value, {}) if isinstance(value, str) else value
-        if substrate not in self.substrates:
-            raise ValueError(f"{self.name}: unknown substrate {substrate!r}; this station takes {self.substrates}")
+    def set(self, value: str | Mapping[str, str] | tuple[str | Mapping[str, str], Mapping[str, float]]) -> Status:
+        """Load fresh substrates (`value`: a kind, or slot → kind), or `(substrates, precursor mg per source)`."""
+        substrate, precursors = value if isinstance(value, tuple) else (value, {})
+        for kind in [substrate] if isinstance(substrate, str) else substrate.values():
+            if kind not in self.substrates:
+                raise ValueError(f"{self.name}: unknown substrate {kind!r}; this station takes {self.substrates}")
         for source, mg in precursors.items():
             check_range(self.name, f"{source} load", mg, 0.0, MAX_PRECURSOR_MG, "mg")
         self.driver.load(substrate, dict(precursors))

@@ -118,7 +118,7 @@ def build_station(config: StationConfig, drivers: Mapping[str, Any], clock: Cloc
         pressure=TubePressureController(drivers["pressure"], clock=clock, max_torr=min(
             config.pressure_controller.max_torr, limits.max_pressure_torr)),
         spectrometer=Spectrometer(drivers["spectrometer"], laser_nm=config.spectrometer.laser_nm),
-        stage=SampleStage(drivers["stage"]),
+        stage=SampleStage(drivers["stage"], travel_mm=config.stage.travel_mm),
         holder=SubstrateHolder(drivers["holder"], substrates=config.substrates),
         chalcogen_zone=None if config.chalcogen_furnace is None else TubeFurnace(
             drivers[f"furnace:{CHALCOGEN_ZONE}"], clock=clock, max_c=limits.max_chalcogen_c,

@@ -32,6 +32,7 @@ class CampaignConfig(BaseModel):
     planner: str = DEFAULT_PLANNER
     experiments: int = Field(12, ge=1, le=10_000)
     batch: int = Field(1, ge=1, le=64)
+    substrates: int = Field(1, ge=1, le=16)  # substrates per furnace run (several: a run shares one recipe)
     seed: int = Field(0, ge=0, lt=2**32)
     # Simulated stations: the world (hidden physics) the station grows in; default the seed's. Campaigns of one
     # simulated lab (e.g. a discovery's candidates) share a world and differ in seed.

@@ -36,6 +36,7 @@ from planners.space import CandidatePool, ParamValue, Space
 Point = dict[str, ParamValue]
 """A point as planners return it: parameter name -> plain Python float, int or str."""
 
+RUN_ATTEMPTS = 8  # proposals tried for the first point of a run before giving up (``Planner._run``)
 STATE_VERSION = 1
 """Version of the ``to_dict`` format."""
 
@@ -174,6 +175,8 @@ class Planner(ABC):
     def ask(self, n: int = 1, candidates: CandidatePool | None = None) -> list[Point]:
         """Propose ``n`` points to run next (all feasible, plain Python values).
 
+        On a space with shared parameters (``Space.shared``) the ``n`` points are one run: they share those
+        values and differ in the others (ValueError when fewer than ``n`` such points are left).
         With ``candidates`` (from ``Space.candidates``), return ``n`` distinct rows of the pool that are
         neither observed nor pending; ValueError when fewer than ``n`` are left.
         """
@@ -181,7 +184,9 @@ class Planner(ABC):
             raise ValueError(f"n must be a positive integer, got {n!r}")
         n = int(n)
         rng = np.random.default_rng([self._seed, self._ask_count])
-        if candidates is None:
+        if candidates is None and self._space.shared and n > 1:
+            batch = self._run(n, rng)
+        elif candidates is None:
             batch = self._queued(n)
             if len(batch) < n:  # the proposals treat the suggested points of this batch as pending
                 self._pending.extend(batch)
@@ -209,6 +214,35 @@ class Planner(ABC):
         self._ask_count += 1
         self._pending.extend(points)
         return [dict(p) for p in points]
+
+    def _run(self, n: int, rng: np.random.Generator) -> list[Point]:
+        """A run of ``n`` points sharing the space's shared parameters: the first as a single ask would give it
+        (a suggestion, else the planner's proposal), the others chosen by the planner among the points of its run
+        (``Space.run_pool``) with the first pending, so the planner picks them together (a model-based one by its
+        batch acquisition)."""
+        first, available, used_up = self._queued(1), [], []
+        try:
+            for _ in range(RUN_ATTEMPTS):
+                first = first or self._propose(1, rng)
+                seen = self._seen() | {self._space.key(first[0])}
+                run = self._space.run_pool(first[0], rng)
+                available = [p for p in run if self._space.key(p) not in seen]
+                if len(available) >= n - 1:
+                    break
+                used_up += run  # a run with no room left: proposed anew with it pending, so the planner moves away
+                self._pending += run
+                first = []
+        finally:
+            del self._pending[len(self._pending) - len(used_up):]
+        if len(available) < n - 1:
+            raise ValueError(f"a run of {n} points needs {n} distinct values of the parameters it does not share "
+                             f"({', '.join(p for p in self._space.names if p not in self._space.shared)}); "
+                             f"only {len(available) + 1} are left")
+        self._pending.extend(first)
+        try:
+            return [first[0], *self._choose(n - 1, available, rng)]
+        finally:
+            self._pending.pop()
 
     def tell(self, observations: Observation | Iterable[Observation]) -> None:
         """Record observations (all are validated before any is recorded).

@@ -10,11 +10,15 @@ order the parameters were given.
 * ``Categorical``: choice ``i`` of ``k`` owns ``[i/k, (i+1)/k)``; it is encoded at the centre of its bin.
 
 Uniform sampling in the cube therefore samples every parameter uniformly on its own (log) scale.
+
+Runs (``Space(..., shared=[...])``): parameters shared by every point of a run, e.g. one furnace recipe for
+several substrates whose positions differ; ``Space.run_pool`` lists the points of one run.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import keyword
 import math
 import numbers
@@ -26,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+RUN_POOL_SIZE = 256  # points of a run a planner chooses the rest of the run from (``Space.run_pool``)
 ParamValue = float | int | str
 """A parameter value as planners return it: a plain Python float, int or str."""
 
@@ -352,7 +357,8 @@ class Space:
     names, and constraints that cannot be parsed or that no point within the bounds satisfies.
     """
 
-    def __init__(self, parameters: Sequence[Parameter], constraints: Iterable[str] = ()) -> None:
+    def __init__(self, parameters: Sequence[Parameter], constraints: Iterable[str] = (),
+                 shared: Iterable[str] = ()) -> None:
         parameters = tuple(parameters)
         if not parameters:
             raise ValueError("a Space needs at least one parameter")
@@ -369,6 +375,14 @@ class Space:
         self._by_name = by_name
         self._constraints = tuple(LinearConstraint.parse(c, by_name) for c in constraints)
         self._check_satisfiable()
+        if isinstance(shared, str):
+            raise ValueError(f"shared must be a list of parameter names, got the string {shared!r}")
+        self._shared = tuple(dict.fromkeys(shared))
+        unknown = [name for name in self._shared if name not in by_name]
+        if unknown:
+            raise ValueError(f"shared parameter {unknown[0]!r} is not in the space (it has: {', '.join(by_name)})")
+        if self._shared and len(self._shared) == len(parameters):
+            raise ValueError("shared: a run needs at least one parameter that is not shared (e.g. a position)")
 
     def _check_satisfiable(self) -> None:
         """Raise ValueError when no point within the bounds satisfies the constraints (LP relaxation)."""
@@ -411,6 +425,35 @@ class Space:
         """Parameter names, in order."""
         return tuple(self._by_name)
 
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """The parameters shared by a run (one value for every point of an ``ask``); empty: none."""
+        return self._shared
+
+    def run_pool(self, point: Mapping[str, Any], rng: np.random.Generator,
+                 size: int = RUN_POOL_SIZE) -> list[dict[str, ParamValue]]:
+        """Feasible points of the run of ``point``: its shared values, and every combination of the other
+        parameters' values (categories and integers of up to ``size`` values enumerated, reals drawn), at most
+        ``size`` of them (a seeded sample of the combinations beyond that)."""
+        fixed = self.validate(point)
+        levels: list[list[ParamValue]] = []
+        for parameter in self._parameters:
+            if parameter.name in self._shared:
+                levels.append([fixed[parameter.name]])
+            elif isinstance(parameter, Categorical):
+                levels.append(list(parameter.choices))
+            elif isinstance(parameter, Integer) and parameter.high - parameter.low < size:
+                levels.append(list(range(int(parameter.low), int(parameter.high) + 1)))
+            else:
+                levels.append(parameter.from_unit(rng.random(size)))
+        combinations = math.prod(len(values) for values in levels)
+        if combinations <= size:
+            rows = [list(combo) for combo in itertools.product(*levels)]
+        else:
+            rows = [[values[int(rng.integers(len(values)))] for values in levels] for _ in range(size)]
+        points = [dict(zip(self.names, row, strict=True)) for row in rows]
+        return [p for p in points if all(c.satisfied(p) for c in self._constraints)]
+
     def __len__(self) -> int:
         return len(self._parameters)
 
@@ -425,7 +468,8 @@ class Space:
 
     def __repr__(self) -> str:
         constraints = [c.expression for c in self._constraints]
-        return f"Space({list(self._parameters)!r}, constraints={constraints!r})"
+        shared = f", shared={list(self._shared)!r}" if self._shared else ""
+        return f"Space({list(self._parameters)!r}, constraints={constraints!r}{shared})"
 
     def validate(self, params: Mapping[str, Any]) -> dict[str, ParamValue]:
         """Check a point and return it with plain Python values, in parameter order.
@@ -475,15 +519,18 @@ class Space:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serializable description (inverse of ``Space.from_dict``)."""
+        shared = {"shared": list(self._shared)} if self._shared else {}  # (a space without: as before)
         return {
             "parameters": [p.as_dict() for p in self._parameters],
             "constraints": [c.expression for c in self._constraints],
+            **shared,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Space:
         """Rebuild a space from its ``as_dict()`` form."""
-        return cls([parameter_from_dict(p) for p in data["parameters"]], data.get("constraints", ()))
+        return cls([parameter_from_dict(p) for p in data["parameters"]], data.get("constraints", ()),
+                   data.get("shared", ()))
 
 
 class CandidatePool:

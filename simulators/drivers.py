@@ -170,11 +170,14 @@ class SimLoader:
     def __init__(self, twin: Twin) -> None:
         self.twin = twin
 
-    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None:
+    def load(self, substrate: str | Mapping[str, str], precursors_mg: Mapping[str, float] | None = None) -> None:
         self.twin.load(substrate, precursors_mg)
 
     def read_substrate(self) -> str:
         return self.twin.substrate or ""
+
+    def read_loading(self) -> dict[str, str]:
+        return dict(self.twin.loading)
 
 
 class SimDataLogger:

@@ -120,7 +120,7 @@ def _arrhenius(ea_ev: float, temperature_k: float, reference_k: float = REFERENC
 
 
 _NUMERIC_CONDITIONS = ("growth_c", "chalcogen_c", "pressure_torr", "ar_sccm", "h2_sccm", "precursor_w_fraction",
-                       "chalcogen_se_fraction", "precursor_mg")
+                       "chalcogen_se_fraction", "precursor_mg", "chalcogen_share")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +137,7 @@ class TmdConditions:
     precursor_mg: float = STANDARD_PRECURSOR_MG  # oxide powder load
     promoter: bool = False  # NaCl mixed into the oxide
     substrate: str = "SiO2/Si"  # "SiO2/Si" | "sapphire"
+    chalcogen_share: float = 1.0  # the share of the chalcogen vapour that reaches the substrate (its position)
 
     def __post_init__(self) -> None:
         _check_real("growth_c", self.growth_c, -KELVIN_OFFSET_K, low_open=True)
@@ -147,6 +148,7 @@ class TmdConditions:
         _check_real("precursor_w_fraction", self.precursor_w_fraction, 0.0, 1.0)
         _check_real("chalcogen_se_fraction", self.chalcogen_se_fraction, 0.0, 1.0)
         _check_real("precursor_mg", self.precursor_mg, 0.0)
+        _check_real("chalcogen_share", self.chalcogen_share, 0.0)
         if not isinstance(self.promoter, bool | np.bool_):
             raise ValueError(f"promoter must be a bool, got {self.promoter!r}")
         if self.substrate not in SUBSTRATES:
@@ -291,7 +293,7 @@ def growth_rates(truth: TmdTruth, conditions: TmdConditions, activity: float = 1
         truth.selenium_dry_reactivity + (1.0 - truth.selenium_dry_reactivity) * h2 / (h2 + truth.selenium_h2_half_sccm)
     )
     carrier = math.sqrt(REFERENCE_FLOW_SCCM / (conditions.ar_sccm + h2 + DIFFUSION_FLOW_SCCM))
-    scale = truth.chalcogen_excess * sublimation * carrier / SULFUR_VAPOUR_PA
+    scale = truth.chalcogen_excess * sublimation * carrier * conditions.chalcogen_share / SULFUR_VAPOUR_PA
     sulfur = scale * (1.0 - f) * _vapour_pressure_pa(
         SULFUR_VAPOUR_PA, SULFUR_VAPOUR_EV, SULFUR_REFERENCE_K, conditions.chalcogen_c
     )

@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from devices.interfaces import Clock
+from devices.profile import FlatZoneProfile, HolderSlots, MeasuredProfile
 from simulators.gas import VacuumModel, mfc_step, pressure_step, pump_speed
+from simulators.positions import local_state
 from simulators.thermal import FurnaceModel, FurnaceState, furnace_step
-from simulators.worlds import GROWTH_ZONE, TubeState, World
+from simulators.worlds import CHALCOGEN_ZONE, GROWTH_ZONE, TubeState, World
 
 MAX_STEP_S = 1.0
 CATCH_UP_S = 600.0  # a backlog beyond this (simulated s) is integrated with the clock paused
@@ -38,11 +40,17 @@ class SensorNoise:
 
 
 class Twin:
-    """A simulated CVD station: the one world behind all of its simulated drivers."""
+    """A simulated CVD station: the one world behind all of its simulated drivers.
+
+    The holder's slots sit at positions along the tube (`holder`, `profile`): each loaded substrate grows in its
+    slot's local conditions (`simulators.positions`); the stage's x position selects the substrate under the
+    microscope (`HolderSlots.slot_under`).
+    """
 
     def __init__(self, world: World, clock: Clock, *, seed: int = 0, gases: Sequence[str] = ("Ar", "H2", "CH4"),
                  furnace: FurnaceModel | None = None, vacuum: VacuumModel | None = None,
-                 mfc_tau_s: float = 1.5, noise: SensorNoise | None = None) -> None:
+                 mfc_tau_s: float = 1.5, noise: SensorNoise | None = None, holder: HolderSlots | None = None,
+                 profile: MeasuredProfile | FlatZoneProfile | None = None) -> None:
         self.world = world
         self.clock = clock
         self.seed = seed
@@ -59,9 +67,12 @@ class Twin:
         self.valves = dict.fromkeys([*gases, PUMP_VALVE], False)
         self.pressure_torr = self.vacuum.atmosphere_torr
         self.pressure_setpoint_torr: float | None = None
-        self.substrate: str | None = None
+        self.holder = holder or HolderSlots()
+        self.profile = profile or FlatZoneProfile()
+        self.loading: dict[str, str] = {}  # slot → substrate
         self.precursors_mg: dict[str, float] = {}
-        self.sample = world.new_sample(np.random.default_rng([seed, 0]))
+        self.samples = {slot.name: world.new_sample(np.random.default_rng([seed, 0])) for slot in self.holder.slots}
+        self.sample_numbers = {slot.name: 0 for slot in self.holder.slots}  # each slot's sample: nth loaded
         self.samples_loaded = 0
         self.stage_mm = (0.0, 0.0)
         self.analyzer = "parallel"  # the Raman analyzer, to the laser polarization
@@ -118,8 +129,30 @@ class Twin:
         inflow = sum(self.flows.values())
         speed = pump_speed(self.vacuum, inflow, self.pressure_setpoint_torr, self.valves[PUMP_VALVE])
         self.pressure_torr = pressure_step(self.pressure_torr, inflow, speed, self.vacuum, dt)
-        if self.substrate is not None:
-            self.sample = self.world.grow(self.sample, self.tube_state(), dt)
+        if self.loading:
+            tube = self.tube_state()
+            for slot, substrate in self.loading.items():
+                self.samples[slot] = self.world.grow(self.samples[slot], self.slot_state(tube, slot, substrate), dt)
+
+    def slot_state(self, tube: TubeState, slot: str, substrate: str) -> TubeState:
+        """What the substrate in `slot` sees of the tube's state (its position's local conditions)."""
+        boat = self.holder.boat_mm if CHALCOGEN_ZONE in self.world.zones else None  # two-zone worlds: an oxide boat
+        return local_state(tube, self.profile, self.holder.position(slot), substrate, boat)
+
+    @property
+    def viewed_slot(self) -> str:
+        """The slot whose substrate is under the microscope (by the stage's x position)."""
+        return self.holder.slot_under(self.stage_mm[0])
+
+    @property
+    def sample(self) -> Any:
+        """The sample under the microscope."""
+        return self.samples[self.viewed_slot]
+
+    @property
+    def substrate(self) -> str | None:
+        """The substrate under the microscope (None when its slot is empty)."""
+        return self.loading.get(self.viewed_slot)
 
     def tube_state(self) -> TubeState:
         """The instantaneous conditions inside the tube."""
@@ -194,14 +227,17 @@ class Twin:
             self._advance_to_now()
             self.pressure_setpoint_torr = torr
 
-    def load(self, substrate: str, precursors_mg: Mapping[str, float] | None = None) -> None:
-        """A fresh, bare substrate (and fresh precursor boats, mg per source) goes into the tube."""
+    def load(self, substrate: str | Mapping[str, str], precursors_mg: Mapping[str, float] | None = None) -> None:
+        """Fresh, bare substrates (one substrate into the first slot, or slot → substrate) and fresh precursor
+        boats (mg per source) go into the tube; the slots not named are emptied."""
         with self._lock:
             self._advance_to_now()
-            self.substrate = substrate
+            self.loading = self.holder.loading(substrate)
             self.precursors_mg = dict(precursors_mg or {})
-            self.samples_loaded += 1
-            self.sample = self.world.new_sample(np.random.default_rng([self.seed, self.samples_loaded]))
+            for slot in self.loading:
+                self.samples_loaded += 1
+                self.sample_numbers[slot] = self.samples_loaded
+                self.samples[slot] = self.world.new_sample(np.random.default_rng([self.seed, self.samples_loaded]))
 
     def move_stage(self, x_mm: float, y_mm: float) -> None:
         with self._lock:
@@ -221,7 +257,7 @@ class Twin:
             self.advance()
             x, y = self.stage_mm
             offset = 10**6  # stage positions within ±1 m map to non-negative seed words
-            rng = np.random.default_rng([self.seed, self.samples_loaded, round(x * 1000) + offset,
+            rng = np.random.default_rng([self.seed, self.sample_numbers[self.viewed_slot], round(x * 1000) + offset,
                                          round(y * 1000) + offset])
             return self.world.spot(self.sample, rng)
 

@@ -34,6 +34,7 @@ class TubeState:
     pressure_torr: float
     substrate: str
     precursors_mg: Mapping[str, float] = field(default_factory=dict)  # source → loaded mass, e.g. {"S": 100}
+    chalcogen_share: float = 1.0  # the share of the chalcogen vapour that reaches the substrate (its position)
 
     def flow(self, gas: str) -> float:
         """The flow of `gas` (0 when the station has no such line)."""
@@ -152,7 +153,8 @@ class TmdWorld:
             pressure_torr=state.pressure_torr, ar_sccm=state.flow("Ar"), h2_sccm=state.flow("H2"),
             precursor_w_fraction=load.get("WO3", 0.0) / oxide if oxide else 0.0,
             chalcogen_se_fraction=load.get("Se", 0.0) / chalcogen if chalcogen else 0.0,
-            precursor_mg=oxide, promoter=load.get(PROMOTER_SOURCE, 0.0) > 0, substrate=state.substrate)
+            precursor_mg=oxide, promoter=load.get(PROMOTER_SOURCE, 0.0) > 0, substrate=state.substrate,
+            chalcogen_share=state.chalcogen_share)
 
     def grow(self, sample: tmd.TmdSample, state: TubeState, dt_s: float) -> tmd.TmdSample:
         if not any(state.precursors_mg.get(source, 0.0) > 0 for source in CHALCOGEN_SOURCES):

@@ -52,7 +52,8 @@ def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1
         chosen = GrapheneWorld(load_truth(yaml.safe_load(Path(world_file).read_text())["constants"]))
     else:
         chosen = WORLDS[config.material].draw(seed if world is None else world)
-    return Twin(chosen, clock, seed=seed, gases=[line.gas for line in config.gas_lines])
+    return Twin(chosen, clock, seed=seed, gases=[line.gas for line in config.gas_lines], holder=config.holder,
+                profile=config.profile)
 
 
 def sim_drivers(config: StationConfig, twin: Twin) -> dict[str, Any]:

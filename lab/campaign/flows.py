@@ -116,19 +116,43 @@ def analyze(campaign_id: str, uid: str) -> dict[str, Any]:
     return session_for(campaign_id).analyze(uid)
 
 
-@task(name="experiment", cache_policy=NONE)
-def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str, Any]:
-    """One experiment: synthesize, characterize, analyze, tell the planner."""
-    session = session_for(campaign_id)
-    started = time.perf_counter()
-    growth = synthesize(campaign_id, index, params)
+def _sample(campaign_id: str, index: int, params: dict[str, Any], growth: str, started: float) -> dict[str, Any]:
+    """A grown sample characterized, analyzed and told to the planner."""
     measurement = characterize(campaign_id, index, params)
     outcome = analyze(campaign_id, measurement)
     result = ExperimentResult(index, f"{campaign_id}/{index}", params, outcome, growth, measurement,
                               time.perf_counter() - started)
-    session.learn(result)
+    session_for(campaign_id).learn(result)
     run_log().info(outcome_line(result.experiment_id, params, outcome))
     return outcome
+
+
+@task(name="experiment", cache_policy=NONE)
+def experiment(campaign_id: str, index: int, params: dict[str, Any]) -> dict[str, Any]:
+    """One experiment: synthesize, characterize, analyze, tell the planner."""
+    started = time.perf_counter()
+    growth = synthesize(campaign_id, index, params)
+    return _sample(campaign_id, index, params, growth, started)
+
+
+@task(name="synthesize-run", cache_policy=NONE)
+def synthesize_run(campaign_id: str, first: int, batch: list[dict[str, Any]]) -> str:
+    """Grow a run's samples (experiments `first`, `first` + 1, …) in one furnace run; returns its uid."""
+    session = session_for(campaign_id)
+    return session.synthesize_run([(first + offset, params) for offset, params in enumerate(batch)])
+
+
+@task(name="furnace-run", cache_policy=NONE)
+def furnace_run(campaign_id: str, first: int, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One furnace run of several substrates: grow them together, then characterize, analyze and tell each as
+    its own experiment (`first`, `first` + 1, …)."""
+    started = time.perf_counter()
+    growth = synthesize_run(campaign_id, first, batch)
+    outcomes = [_sample(campaign_id, first + offset, params, growth, started) for offset, params in enumerate(batch)]
+    create_image_artifact(image_url=data_uri(session_for(campaign_id).run_png(growth)),
+                          key=f"{slug(campaign_id)}-run-{first}",
+                          description=f"The samples of furnace run {campaign_id}/{first}… along the tube")
+    return outcomes
 
 
 @task(name="report", cache_policy=NONE)
@@ -216,7 +240,8 @@ def _report_later(reporting: PrefectFuture | None, index: int | None, campaign_i
 
 @flow(name="campaign")
 def campaign(campaign_id: str) -> dict[str, Any]:
-    """Ask the planner for batches and run them as experiment tasks until the budget is spent.
+    """Ask the planner for batches and run them as experiment tasks until the budget is spent; with several
+    substrates per run (`substrates`), ask for runs and grow each in one furnace run (`furnace_run`).
 
     A run campaign (an approved box in its settings) pauses for the operator's approval before its first heating
     and for proposals outside the box. A rejected proposal is not run and tells the planner nothing (it stays
@@ -230,6 +255,15 @@ def campaign(campaign_id: str) -> dict[str, Any]:
     reporting: PrefectFuture | None = None
     unreported: int | None = None  # the experiment whose report starts once the planner has been asked again
     try:
+        while index < config.experiments and config.substrates > 1:
+            run = session.planner.ask(min(config.substrates, config.experiments - index))
+            if box is not None and not operator_approves(session, box, index, index + 1, run[0],
+                                                         config.approval_timeout_s):
+                raise CampaignStopped(f"the operator rejected the run of experiments {campaign_id}/{index}…")
+            furnace_run.with_options(task_run_name=f"{campaign_id}-run-{index}")(campaign_id, index, run)
+            for sample in range(index, index + len(run)):
+                reporting = _report_later(reporting, sample, campaign_id)
+            index += len(run)
         while index < config.experiments:
             batch = session.planner.ask(min(config.batch, config.experiments - index))
             reporting, unreported = _report_later(reporting, unreported, campaign_id), None
@@ -253,6 +287,7 @@ def campaign(campaign_id: str) -> dict[str, Any]:
             reporting.wait()
     best = session.best()
     return {"campaign": campaign_id, "experiments": len(session.results),
+            "runs": len({r.growth_uid for r in session.results}),
             "best_quality": None if best is None else best.quality,
             "best_params": None if best is None else best.params,
             "best_outcome": None if best is None else best.outcome}

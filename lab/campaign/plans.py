@@ -23,6 +23,7 @@ from devices.station import Station
 from lab.history.schemas import compile_document_schemas
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
 from lab.safety.rules import safe_state_commands
+from lab.slots import run_samples
 
 Plan = Generator[Msg, Any, Any]
 PUMP_DOWN_TIMEOUT_S = 600.0
@@ -200,12 +201,15 @@ def _cool(station: Station, step: Signal, recipe: Recipe) -> Plan:
         yield from _tick(station, step, recipe.reading_period_s)
 
 
-def _graphene_steps(station: Station, step: Signal, recipe: GrowthRecipe) -> Plan:
-    """LPCVD on a metal foil: leak check → purge → pump down → heat (H2/Ar) → anneal → grow (CH4) → cool."""
+Loading = str | Mapping[str, str]  # the recipe's substrate (into the first slot), or slot → substrate
+
+
+def _graphene_steps(station: Station, step: Signal, recipe: GrowthRecipe, loading: Loading) -> Plan:
+    """LPCVD on metal foils: leak check → purge → pump down → heat (H2/Ar) → anneal → grow (CH4) → cool."""
     inert = station.config.inert_gas
     period = recipe.reading_period_s
     yield from _enter(station, step, "load")
-    yield from _mv(station.holder, recipe.substrate, station.furnace.ramp_rate, recipe.ramp_c_per_min)
+    yield from _mv(station.holder, loading, station.furnace.ramp_rate, recipe.ramp_c_per_min)
     yield from _leak_check(station, step, recipe)
     yield from _purge(station, step, recipe)
 
@@ -256,15 +260,15 @@ def _fill(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
     yield from _read(station, step)
 
 
-def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
-    """Two-zone CVD: load substrate and powders → leak check → purge → fill → heat both zones so they reach
+def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe, loading: Loading) -> Plan:
+    """Two-zone CVD: load substrates and powders → leak check → purge → fill → heat both zones so they reach
     temperature together → grow (Ar, H2 if any) → cool under Ar."""
     zone = station.chalcogen_zone
     if zone is None:
         raise RecipeAbort(f"station {station.name} has no chalcogen zone; a TMD growth needs a two-zone station")
     period = recipe.reading_period_s
     yield from _enter(station, step, "load")
-    yield from _mv(station.holder, (recipe.substrate, recipe.precursors_mg()),
+    yield from _mv(station.holder, (loading, recipe.precursors_mg()),
                    station.furnace.ramp_rate, recipe.ramp_c_per_min, zone.ramp_rate, recipe.ramp_c_per_min)
     yield from _leak_check(station, step, recipe)
     yield from _purge(station, step, recipe)
@@ -285,9 +289,11 @@ def _tmd_steps(station: Station, step: Signal, recipe: TmdRecipe) -> Plan:
     yield from _cool(station, step, recipe)
 
 
-def cvd_growth(station: Station, recipe: Recipe, md: Mapping[str, Any] | None = None) -> Plan:
+def cvd_growth(station: Station, recipe: Recipe, md: Mapping[str, Any] | None = None,
+               slots: Mapping[str, str] | None = None) -> Plan:
     """One growth, streaming readings: the graphene LPCVD sequence for a `GrowthRecipe`, the two-zone TMD
-    sequence for a `TmdRecipe`.
+    sequence for a `TmdRecipe`; the recipe's substrate in the holder's first slot, or several substrates
+    (`slots`: slot → substrate, listed with their local conditions as `samples` in the start document).
 
     Primary events come at each step and every `recipe.reading_period_s`; the in-situ logger records every
     `logger.period_s` of clock time and its samples reach the `insitu` stream as event pages at each reading.
@@ -296,11 +302,14 @@ def cvd_growth(station: Station, recipe: Recipe, md: Mapping[str, Any] | None = 
     step = Signal(name="step", value="")
     metadata = {"plan_name": "cvd_growth", "station": station.name, "recipe": recipe.as_dict(),
                 "material": station.config.material, **(md or {})}
+    if slots is not None:
+        metadata["samples"] = run_samples(station.config, recipe, slots)
+    loading: Loading = recipe.substrate if slots is None else dict(slots)
     sequence = _tmd_steps if isinstance(recipe, TmdRecipe) else _graphene_steps
 
     def steps() -> Plan:
         yield from bps.kickoff(station.logger, wait=True)
-        yield from sequence(station, step, recipe)  # type: ignore[arg-type]
+        yield from sequence(station, step, recipe, loading)  # type: ignore[arg-type]
         yield from _enter(station, step, "done")
         yield from bps.complete(station.logger, wait=True)
         yield from bps.collect(station.logger)
@@ -333,9 +342,11 @@ def _acquire(station: Station, spectrometer: Spectrometer) -> Plan:
 
 
 def characterize(station: Station, spots: Sequence[tuple[float, float]], exposure_s: float = 1.0,
-                 md: Mapping[str, Any] | None = None, spectrometers: Sequence[Spectrometer] | None = None) -> Plan:
+                 md: Mapping[str, Any] | None = None, spectrometers: Sequence[Spectrometer] | None = None,
+                 slot: str | None = None) -> Plan:
     """A spectrum from each of `spectrometers` (default: all of the station's, `Station.spectrometers`) at each
-    spot: one event per spot with every spectrum, its wavelengths and the stage position.
+    spot: one event per spot with every spectrum, its wavelengths and the stage position. With `slot`, the spots
+    lie on that slot's substrate (the stage moves to its place in the holder's row, `HolderSlots.stage_x_mm`).
 
     Behind the station's analyzer the Raman spectrometer acquires parallel and its crossed view crossed; the start
     document lists the spectrometers and the analyzer position of each acquisition behind it (`analyzer`).
@@ -347,6 +358,10 @@ def characterize(station: Station, spots: Sequence[tuple[float, float]], exposur
                 "spectrometers": [device.name for device in devices],
                 "analyzer": {name: setting for name, setting in settings.items() if setting is not None},
                 **(md or {})}
+    if slot is not None:
+        centre = station.config.holder.stage_x_mm(slot)
+        spots = [(x + centre, y) for x, y in spots]
+        metadata["slot"] = slot
 
     @bpp.run_decorator(md=metadata)
     def run() -> Plan:

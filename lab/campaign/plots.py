@@ -67,6 +67,15 @@ def progress_panels(indices: Sequence[int], quality: Sequence[float | None],
     return panels
 
 
+def run_panels(positions: Sequence[float], quality: Sequence[float | None],
+               local_c: Sequence[float]) -> list[Panel]:
+    """One furnace run's samples along the tube: quality (failed: 0) and local growth temperature against each
+    sample's position (mm downstream of the thermocouple)."""
+    values = [0.0 if q is None else q for q in quality]
+    return [Panel("Quality along the tube", "position (mm)", [positions], [values], y_label="quality", points=True),
+            Panel("Local growth temperature", "position (mm)", [positions], [local_c], y_label="°C", points=True)]
+
+
 class Renderer:
     """Draws figures in a worker process (`python -m lab.campaign.plots`), so that plotting never holds the interpreter
     lock of the process that runs the station (its RunEngine and simulated twin share it). Requests are

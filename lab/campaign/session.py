@@ -22,7 +22,7 @@ from lab.analysis.pl import HC_EV_NM
 from lab.analysis.spectrum import raman_shift
 from lab.campaign.drivers import DriverSet, build_drivers, station_twin
 from lab.campaign.plans import characterize, cvd_growth, run_engine, safe_state, spot_grid
-from lab.campaign.plots import Panel, Renderer, progress_panels
+from lab.campaign.plots import Panel, Renderer, progress_panels, run_panels
 from lab.errors import UserError
 from lab.history.records import CampaignRecord, open_record
 from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, ArrayCollector, RunStore
@@ -33,6 +33,7 @@ from lab.safety.latch import LatchedError
 from lab.safety.limits import check, check_space
 from lab.safety.safeguards import Safeguards
 from lab.settings import CampaignConfig
+from lab.slots import LOCAL_TEMPERATURE, SLOT, run_space, slot_conditions
 from planners import Objective, Observation, Planner, Space, make_planner
 from simulators.emulators.station import EmulatedStation, start_emulated_station
 
@@ -115,8 +116,10 @@ class LabSession:
         return self.campaign.material_spec
 
     def recipe(self, params: dict[str, Any]) -> Recipe:
-        """The recipe of planner parameters over the campaign's defaults (ValueError on unknown names)."""
-        return type(self.defaults).from_params(params, self.defaults.as_dict())
+        """The recipe of planner parameters over the campaign's defaults (ValueError on unknown names); a run's
+        slot is where the sample grows, not part of the recipe."""
+        return type(self.defaults).from_params({k: v for k, v in params.items() if k != SLOT},
+                                               self.defaults.as_dict())
 
     def metadata(self, index: int, params: dict[str, Any]) -> dict[str, Any]:
         """Start-document metadata shared by an experiment's runs."""
@@ -132,10 +135,28 @@ class LabSession:
         fault, interlock, watchdog, operator stop) raises LatchedError naming why, which stops the campaign.
         """
         recipe = check(self.recipe(params), self.station_config)
+        return self._grow(index, cvd_growth(self.station, recipe, md=self.metadata(index, params)))
+
+    def synthesize_run(self, samples: list[tuple[int, dict[str, Any]]]) -> str:
+        """One furnace run growing several samples, (index, params) each (one slot and substrate each, the
+        recipe shared): checked against every loaded slot's cap, then grown as `synthesize` does; returns the
+        growth run's uid. Its start document lists the samples with their experiment ids and local conditions."""
+        first_index, first = samples[0]
+        recipe = self.recipe(first)
+        slots = {params[SLOT]: str(params["substrate"]) for _, params in samples}
+        if len(slots) != len(samples) or any(self.recipe(params) != recipe for _, params in samples):
+            raise ValueError(f"a furnace run's samples need one recipe and distinct slots, got {samples}")
+        check(recipe, self.station_config, slots)
+        md = {**self.metadata(first_index, first),
+              "experiment_indices": [index for index, _ in samples],
+              "experiment_ids": [f"{self.campaign_id}/{index}" for index, _ in samples]}
+        return self._grow(first_index, cvd_growth(self.station, recipe, md=md, slots=slots))
+
+    def _grow(self, index: int, plan: Any) -> str:
         latch = self.safeguards.latch
         latch.require_clear()
         try:
-            (uid,) = self.engine(cvd_growth(self.station, recipe, md=self.metadata(index, params)))
+            (uid,) = self.engine(plan)
         except Exception as exc:
             if latch.reason is None:
                 raise
@@ -163,8 +184,12 @@ class LabSession:
         collector = ArrayCollector([name for s in spectrometers.values() for name in (s.spectrum.name,
                                                                                       s.wavelengths.name)])
         spots = spot_grid(self.campaign.spots)
+        slot = params.get(SLOT)
+        md = self.metadata(index, params)
+        if slot is not None:  # a sample of a run of several: where it grew, and what it saw there
+            md.update(slot_conditions(self.station_config, self.recipe(params), str(slot)))
         plan = characterize(self.station, spots, self.campaign.exposure_s, spectrometers=list(spectrometers.values()),
-                            md=self.metadata(index, params))
+                            md=md, slot=None if slot is None else str(slot))
         (uid,) = self.engine(plan, collector)
         arrays = collector.arrays()
         spectra = {name: arrays[getattr(device, signal).name]
@@ -244,6 +269,16 @@ class LabSession:
                                     counts, marks=() if peak is None else (peak,)))
         return self._draw(panels)
 
+    def run_png(self, growth_uid: str) -> bytes:
+        """A figure of one furnace run's samples along the tube: quality and local temperature against position."""
+        samples = [r for r in list(self.results) if r.growth_uid == growth_uid]
+        conditions = [slot_conditions(self.station_config, self.recipe(r.params), str(r.params[SLOT]))
+                      for r in samples]
+        order = sorted(range(len(samples)), key=lambda i: conditions[i]["position_mm"])
+        return self._draw(run_panels([conditions[i]["position_mm"] for i in order],
+                                     [samples[i].quality for i in order],
+                                     [conditions[i][LOCAL_TEMPERATURE] for i in order]))
+
     def progress_png(self) -> bytes:
         """A figure of the campaign so far: quality and best so far per experiment, quality against each numeric
         parameter."""
@@ -296,7 +331,11 @@ class LabSession:
                 continue
             if start["experiment_index"] in done:
                 if start.get("plan_name") == GROWTH_PLAN:
-                    growth_uids[start["experiment_index"]] = start["uid"]
+                    for index, experiment_id in zip(*_grown(start), strict=True):
+                        growth_uids[index] = start["uid"]
+                        if index not in done:  # a run's sample the crash left uncharacterized: planned again
+                            self.abandoned[experiment_id] = "on the holder (its run was interrupted before it " \
+                                                            "was characterized)"
                 continue
             run.update_metadata(metadata={"aborted": "interrupted; the experiment was planned again on resume"})
             aborted.append(start["experiment_id"])
@@ -316,6 +355,12 @@ class LabSession:
         """The experiment with the highest quality so far."""
         scored = [r for r in self.results if r.quality is not None]
         return max(scored, key=lambda r: r.quality or 0.0, default=None)
+
+
+def _grown(start: dict[str, Any]) -> tuple[list[int], list[str]]:
+    """The experiment indices and ids a growth run grew (several for a run of several substrates)."""
+    return (start.get("experiment_indices", [start["experiment_index"]]),
+            start.get("experiment_ids", [start["experiment_id"]]))
 
 
 def observation(result: ExperimentResult) -> Observation:
@@ -363,8 +408,15 @@ def campaign_plan(campaign: CampaignConfig, station_config: StationConfig) -> tu
         defaults = recipe_type.from_params({"ar_sccm": carrier, **material.defaults(), **campaign.recipe})
     except (TypeError, ValueError) as exc:
         raise UserError(f"campaign recipe: {exc}") from None
-    check_space(space, defaults, station_config)
-    return space, defaults
+    if campaign.substrates == 1:
+        check_space(space, defaults, station_config)
+        return space, defaults
+    slots = [slot.name for slot in station_config.holder.slots]
+    if campaign.substrates > len(slots):
+        raise UserError(f"--substrates {campaign.substrates}: station {station_config.name}'s holder has "
+                        f"{len(slots)} slot(s) (holder.slots in its config)")
+    check_space(space, defaults, station_config, slots)
+    return run_space(space, station_config), defaults
 
 
 def open_session(campaign: CampaignConfig, station_config: StationConfig, store: RunStore, *,
@@ -377,7 +429,9 @@ def open_session(campaign: CampaignConfig, station_config: StationConfig, store:
     space, defaults = campaign_plan(campaign, station_config)
     open_record(CampaignRecord(campaign, station_config, transport, fault_rate))
     planner = make_planner(campaign.planner, space, objectives=[OBJECTIVE], seed=campaign.seed)
-    planner.suggest(campaign.material_spec.literature_recipes(space))  # the first experiments, unless they ran
+    material_space = campaign.material_spec.space()
+    first_slot = {SLOT: station_config.holder.slots[0].name} if SLOT in space.names else {}
+    planner.suggest({**point, **first_slot} for point in campaign.material_spec.literature_recipes(material_space))
     if campaign.warm_start is not None:
         warm_start(planner, store, campaign.warm_start)
     twin = station_twin(station_config, campaign.seed, campaign.speedup, campaign.world, campaign.world_file)

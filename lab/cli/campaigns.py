@@ -43,8 +43,10 @@ def simulate(
                                                                        "quality then rewards closeness to it.")
                          ] = None,
     planner: Annotated[str, typer.Option(help="Planner name (see planners.PLANNERS).")] = DEFAULT_PLANNER,
-    experiments: Annotated[int, typer.Option(help="Number of experiments.")] = 12,
+    experiments: Annotated[int, typer.Option(help="Number of experiments (samples).")] = 12,
     batch: Annotated[int, typer.Option(help="Experiments proposed per planner ask.")] = 1,
+    substrates: Annotated[int, typer.Option(help="Substrates per furnace run (along the tube, in the holder's "
+                                                 "slots; one recipe per run, positions planned with it).")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and the planner.")] = 0,
     speedup: Annotated[float | None, typer.Option(min=1e-3, max=1e6, help="Run on a wall clock this many times "
                                                    "faster than real time (default: virtual time, as fast as the "
@@ -76,7 +78,8 @@ def simulate(
     cid = campaign_id or slug(f"{material}-{planner}-s{seed}-{stamp}")
     settings = campaign_config(campaign_id=cid, material=material, target_ev=target_ev, planner=planner,
                                experiments=experiments, batch=batch, seed=seed, speedup=speedup, spots=spots,
-                               warm_start=warm_start, world_file=None if world is None else str(world.resolve()))
+                               warm_start=warm_start, substrates=substrates,
+                               world_file=None if world is None else str(world.resolve()))
     _run_campaign(settings, load_station(config, settings.material_spec.kind), transport.value, fault_rate)
 
 
@@ -96,6 +99,8 @@ def run(
     warm_start: Annotated[str | None, typer.Option("--warm-start", help="Seed the planner with the experiments of "
                                                                        "this campaign (overrides the file's).")
                           ] = None,
+    substrates: Annotated[int | None, typer.Option(help="Substrates per furnace run (overrides the file's "
+                                                        "`substrates`; default 1).")] = None,
 ) -> None:
     """Run a campaign on a real station, in real time, with the operator's approval.
 
@@ -119,6 +124,8 @@ def run(
                                            **({} if approval_timeout is None else
                                               {"approval_timeout_s": approval_timeout}),
                                            **({} if warm_start is None else {"warm_start": warm_start})})
+    if substrates is not None:
+        settings = campaign_config(**{**settings.model_dump(), "substrates": substrates})
     real = real_instruments(station)
     if real and rehearse:
         raise UserError(f"--rehearse is for simulated stations, but station {station.name} drives real instruments "
@@ -255,7 +262,7 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
             stopped = exc
         finally:
             session.close()
-    _summary(session.campaign_id, session.best(), len(session.results), time.perf_counter() - started)
+    _summary(session.campaign_id, session.best(), session.results, time.perf_counter() - started)
     if session.transport == "serial":
         faults = session.fault_totals()
         console.print("transport: serial; faults: " + ", ".join(f"{k} {v}" for k, v in faults.items()))
@@ -265,9 +272,11 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
         raise typer.Exit(1)
 
 
-def _summary(cid: str, best: Any, count: int, wall_s: float) -> None:
+def _summary(cid: str, best: Any, results: list[Any], wall_s: float) -> None:
+    """The campaign's summary: experiments (samples) and furnace runs, wall time, the best sample."""
     table = Table(title=f"campaign {cid}", show_header=False)
-    table.add_row("experiments", str(count))
+    table.add_row("experiments", str(len(results)))
+    table.add_row("furnace runs", str(len({r.growth_uid for r in results})))
     table.add_row("wall time", f"{wall_s:.1f} s")
     if best is None:
         table.add_row("best quality", "no usable sample")

@@ -35,6 +35,7 @@ from tiled.queries import Key
 from lab.history.catalog_server import STOP
 from lab.history.schemas import compile_document_schemas
 from lab.home import sdlab_home
+from lab.slots import SAMPLE_KEYS
 
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
@@ -261,8 +262,10 @@ class RunStore:
 
         Runs a resume marked aborted are left out (their experiment was run again under the same id).
         """
-        growths = {run.metadata["start"]["experiment_id"]: run for run in self.runs(campaign, GROWTH_PLAN, where)
-                   if not run.metadata.get("aborted")}
+        growths = {experiment_id: run for run in self.runs(campaign, GROWTH_PLAN, where)
+                   if not run.metadata.get("aborted")  # a run of several substrates grew several experiments
+                   for experiment_id in run.metadata["start"].get("experiment_ids",
+                                                                  [run.metadata["start"]["experiment_id"]])}
         rows = []
         for run in self.runs(campaign, CHARACTERIZATION_PLAN, where):
             start, outcome = run.metadata["start"], run.metadata.get("outcome")
@@ -274,7 +277,8 @@ class RunStore:
                          "status": experiment_status(outcome), "station": start.get("station"),
                          "material": start.get("material"),
                          "growth_uid": growth.metadata["start"]["uid"] if growth else None,
-                         "characterization_uid": start["uid"], "time": iso(start["time"]), **outcome})
+                         "characterization_uid": start["uid"], "time": iso(start["time"]),
+                         **{key: start[key] for key in SAMPLE_KEYS if key in start}, **outcome})
         return sorted(rows, key=lambda row: (row["campaign"], row["index"]))
 
     def campaigns(self, where: RunFilter | None = None) -> list[dict[str, Any]]:

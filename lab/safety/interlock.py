@@ -148,7 +148,7 @@ class Interlock:
             state.temperatures[key] = None if celsius is None else float(celsius)
         torr = self._live("gauge", "read_pressure")
         state.pressure_torr = None if torr is None else float(torr)
-        state.substrate = str(self._live("holder", "read_substrate") or "") or None
+        state.loading = dict(self._live("holder", "read_loading") or {})
         state.latched = self.latch.reason
         self._track_purge(now)
 

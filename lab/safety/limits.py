@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import TypeVar
 
@@ -22,14 +23,15 @@ class SafetyError(UserError):
     """A recipe or search space that breaks the station's limits; nothing was sent."""
 
 
-def _temperatures(recipe: Recipe, station: StationConfig) -> list[str]:
-    """Zone temperatures within their caps: the substrate's (growth zone), the chalcogen zone's."""
+def _temperatures(recipe: Recipe, station: StationConfig, loading: Mapping[str, str]) -> list[str]:
+    """Zone temperatures within their caps: the growth zone's for the loaded substrates at their slots (see
+    `StationConfig.growth_cap`), the chalcogen zone's."""
     found = []
     zones = recipe.zone_temperatures()
     growth_field = next(iter(zones))
     for name, value in zones.items():
         if name == growth_field:
-            cap, what = station.max_temperature_for(recipe.substrate), f"the {recipe.substrate} cap"
+            cap, what = station.growth_cap(loading)
         elif station.chalcogen_furnace is None:
             found.append(f"{name} needs a chalcogen zone, which station {station.name} does not have")
             continue
@@ -107,16 +109,28 @@ def _malformed(recipe: Recipe) -> list[str]:
     return found
 
 
-def violations(recipe: Recipe, station: StationConfig) -> list[str]:
-    """Every way `recipe` breaks the station's limits (empty when it is safe)."""
+def _loading(recipe: Recipe, station: StationConfig,
+             slots: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """The run's slot → substrate (`slots`, or the recipe's substrate in the first slot), and what is wrong with
+    it."""
+    try:
+        loading = station.holder.loading(recipe.substrate if slots is None else slots)
+    except ValueError as exc:
+        return {}, [str(exc)]
+    return loading, [f"substrate {s!r} is not one of {station.substrates}" for s in dict.fromkeys(loading.values())
+                     if s not in station.substrates]
+
+
+def violations(recipe: Recipe, station: StationConfig, slots: Mapping[str, str] | None = None) -> list[str]:
+    """Every way `recipe` breaks the station's limits (empty when it is safe); `slots` (slot → substrate) is the
+    run's loading when it grows several substrates, else the recipe's substrate goes into the first slot."""
     limits = station.limits
     found = _malformed(recipe)
     if found:
         return found
-    if recipe.substrate not in station.substrates:
-        found.append(f"substrate {recipe.substrate!r} is not one of {station.substrates}")
-    else:
-        found += _temperatures(recipe, station)
+    loading, found = _loading(recipe, station, slots)
+    if not found:
+        found += _temperatures(recipe, station, loading)
     if not 0 < recipe.ramp_c_per_min <= limits.max_ramp_c_per_min:
         found.append(f"ramp_c_per_min {recipe.ramp_c_per_min:g} exceeds {limits.max_ramp_c_per_min:g} °C/min")
     if not 0 < recipe.pressure_torr <= limits.max_pressure_torr:
@@ -134,16 +148,18 @@ def violations(recipe: Recipe, station: StationConfig) -> list[str]:
     return found or _interlock_needs(recipe, station)
 
 
-def check(recipe: R, station: StationConfig) -> R:
-    """Return `recipe` if it is within the station's limits, else raise SafetyError listing why."""
-    found = violations(recipe, station)
+def check(recipe: R, station: StationConfig, slots: Mapping[str, str] | None = None) -> R:
+    """Return `recipe` if it is within the station's limits with `slots` loaded (see `violations`), else raise
+    SafetyError listing why."""
+    found = violations(recipe, station, slots)
     if found:
         raise SafetyError(f"unsafe recipe for station {station.name}: " + "; ".join(found))
     return recipe
 
 
-def check_space(space: Space, defaults: Recipe, station: StationConfig) -> None:
-    """Refuse a search space any corner of which would break the station's limits."""
+def check_space(space: Space, defaults: Recipe, station: StationConfig, slots: Sequence[str] = ()) -> None:
+    """Refuse a search space any corner of which would break the station's limits: with the recipe's substrate in
+    the first slot, or in each of `slots` (runs of several substrates: a run's cap is the least of its slots')."""
     corners: list[dict[str, object]] = [{}]
     for parameter in space.parameters:
         values = parameter.choices if isinstance(parameter, Categorical) else [parameter.low, parameter.high]
@@ -153,7 +169,8 @@ def check_space(space: Space, defaults: Recipe, station: StationConfig) -> None:
             recipe = type(defaults).from_params(corner, defaults.as_dict())
         except ValueError as exc:
             raise SafetyError(f"search space: {exc}") from None
-        found = violations(recipe, station)
-        if found:
-            raise SafetyError(f"search space reaches beyond station {station.name}'s limits: {found[0]}; "
-                              "narrow the parameter bounds")
+        for loading in [{slot: recipe.substrate} for slot in slots] or [None]:
+            found = violations(recipe, station, loading)
+            if found:
+                raise SafetyError(f"search space reaches beyond station {station.name}'s limits: {found[0]}; "
+                                  "narrow the parameter bounds")

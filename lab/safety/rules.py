@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +52,7 @@ class ProcessState:
     heaters: dict[str, bool] = field(default_factory=dict)  # commanded heater states, by furnace driver key
     temperatures: dict[str, float | None] = field(default_factory=dict)  # live, by furnace driver key
     pressure_torr: float | None = None
-    substrate: str | None = None
+    loading: dict[str, str] = field(default_factory=dict)  # live: the holder's slot → substrate
     leak_checked: bool = False
     purged: bool = False
     latched: str | None = None  # the latch's reason while latched
@@ -62,15 +63,30 @@ def furnace_keys(config: StationConfig) -> list[str]:
     return [key for key in config.driver_specs() if kind_of(key) == "furnace"]
 
 
-def temperature_cap(config: StationConfig, key: str, substrate: str | None) -> tuple[float, str]:
-    """A furnace zone's cap and what sets it: the loaded substrate's (growth zone; the station's when none is
-    loaded), or `limits.max_<zone>_c` for another zone (`furnace:<zone>`)."""
+def temperature_cap(config: StationConfig, key: str, loading: Mapping[str, str]) -> tuple[float, str]:
+    """A furnace zone's setpoint cap and what sets it: for the growth zone, the loaded substrates' caps at their
+    slots' local temperatures (the station's when none is loaded; see `StationConfig.growth_cap`), for another
+    zone (`furnace:<zone>`) `limits.max_<zone>_c`."""
     zone = key.partition(":")[2]
     if zone:
         return getattr(config.limits, f"max_{zone}_c", config.limits.max_temperature_c), f"the {zone} zone cap"
-    if substrate in config.substrates:
-        return config.max_temperature_for(substrate), f"the {substrate} cap"  # type: ignore[arg-type]
-    return config.limits.max_temperature_c, "the station cap"
+    return config.growth_cap({slot: s for slot, s in loading.items() if s in config.substrates})
+
+
+def loading_of(config: StationConfig, value: Any) -> tuple[dict[str, str] | None, str | None]:
+    """The slot → substrate a load command's value puts into the tube (`load(substrate | {slot: substrate}
+    [, precursors])`), or why it cannot."""
+    what = value[0] if isinstance(value, tuple) else value
+    if not isinstance(what, str | Mapping):
+        return None, f"substrate {what!r} is not one of {config.substrates}"
+    try:
+        loading = config.holder.loading(what)
+    except ValueError as exc:
+        return None, str(exc)
+    unknown = [s for s in loading.values() if s not in config.substrates]
+    if unknown or not loading:
+        return None, f"substrate {unknown[0] if unknown else None!r} is not one of {config.substrates}"
+    return loading, None
 
 
 def _line(config: StationConfig, gas: str) -> GasLineConfig | None:
@@ -125,7 +141,7 @@ def _furnace_setpoint(config: StationConfig, state: ProcessState, zone: str, val
     celsius, bad = _number(value, "setpoint")
     if bad:
         return bad
-    cap, where = temperature_cap(config, f"furnace:{zone}" if zone else "furnace", state.substrate)
+    cap, where = temperature_cap(config, f"furnace:{zone}" if zone else "furnace", state.loading)
     if not 0.0 <= celsius <= cap:  # type: ignore[operator]
         return f"setpoint {celsius:g} °C is outside 0 … {cap:g} °C ({where})"
     return None
@@ -144,12 +160,12 @@ def _heater(config: StationConfig, state: ProcessState, zone: str, value: Any) -
     """A heater switches on only toward a setpoint within its zone's cap."""
     if not isinstance(value, bool):
         return f"heater state {value!r} is not true or false"
-    return _hot_setpoint(config, state, f"furnace:{zone}" if zone else "furnace", state.substrate) if value else None
+    return _hot_setpoint(config, state, f"furnace:{zone}" if zone else "furnace", state.loading) if value else None
 
 
-def _hot_setpoint(config: StationConfig, state: ProcessState, key: str, substrate: str | None) -> str | None:
-    """Why zone `key`'s commanded setpoint is beyond its cap for `substrate`, or None."""
-    cap, where = temperature_cap(config, key, substrate)
+def _hot_setpoint(config: StationConfig, state: ProcessState, key: str, loading: Mapping[str, str]) -> str | None:
+    """Why zone `key`'s commanded setpoint is beyond its cap with `loading` in the tube, or None."""
+    cap, where = temperature_cap(config, key, loading)
     setpoint = state.setpoints.get(key, 0.0)
     return f"the {key} setpoint {setpoint:g} °C is above {where} of {cap:g} °C" if setpoint > cap else None
 
@@ -217,9 +233,9 @@ def _pressure_setpoint(config: StationConfig, state: ProcessState, _: str, value
 
 
 def _load(config: StationConfig, state: ProcessState, _: str, value: Any) -> str | None:
-    substrate = value[0] if isinstance(value, tuple) else value  # load(substrate[, precursors])
-    if substrate not in config.substrates:
-        return f"substrate {substrate!r} is not one of {config.substrates}"
+    loading, bad = loading_of(config, value)
+    if bad:
+        return bad
     for key in furnace_keys(config):
         celsius = state.temperatures.get(key)
         bad = _reading(celsius, f"{key} temperature")
@@ -228,9 +244,9 @@ def _load(config: StationConfig, state: ProcessState, _: str, value: Any) -> str
         if celsius > config.limits.unload_below_c:  # type: ignore[operator]
             return (f"the tube may not open at {celsius:.1f} °C ({key}; only at or below "
                     f"{config.limits.unload_below_c:g} °C)")
-    hot = state.heaters.get("furnace", False) and _hot_setpoint(config, state, "furnace", substrate)
+    hot = state.heaters.get("furnace", False) and _hot_setpoint(config, state, "furnace", loading)  # type: ignore[arg-type]
     if hot:
-        return f"the tube may not take {substrate} while its heater is on: {hot}"
+        return f"the tube may not take {', '.join(loading.values())} while its heater is on: {hot}"  # type: ignore[union-attr]
     open_lines = _open(config, state, "flammable") + _open(config, state, "oxidizer")
     if open_lines:
         return f"the tube may not open while line(s) {', '.join(open_lines)} are open"

@@ -69,8 +69,8 @@ class ReadingMonitor:
     def poll(self) -> None:
         """Read temperature and pressure once; trip the latch if suspended beyond the time limit."""
         interlock, config = self.interlock, self.interlock.config
-        substrate = str(interlock.call("holder", "read_substrate", ()))
-        excess = max(float(interlock.call(key, "read_pv", ())) - temperature_cap(config, key, substrate)[0]
+        loading = dict(interlock.call("holder", "read_loading", ()))
+        excess = max(float(interlock.call(key, "read_pv", ())) - temperature_cap(config, key, loading)[0]
                      for key in interlock.zones)
         pressure = float(interlock.call("gauge", "read_pressure", ()))
         flammable_open = any(interlock.state.valves.get(line.gas) for line in config.gas_lines if line.flammable)

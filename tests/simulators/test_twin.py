@@ -62,9 +62,9 @@ def at(twin: Twin, seconds: float) -> None:
     twin.advance()
 
 
-def hot_growth(twin: Twin, seconds: float = 600.0) -> None:
-    """A substrate grown for `seconds` at 1030 °C, 5 sccm CH4 + 20 sccm H2, 1 Torr."""
-    twin.load("Cu")
+def hot_growth(twin: Twin, seconds: float = 600.0, loading: str | dict[str, str] = "Cu") -> None:
+    """A substrate (or slot → substrate) grown for `seconds` at 1030 °C, 5 sccm CH4 + 20 sccm H2, 1 Torr."""
+    twin.load(loading)
     twin.zones["growth"] = replace(twin.furnace, element_c=1030.0, tube_c=1030.0, working_setpoint_c=1030.0,
                                    target_c=1030.0)
     for gas, sccm in (("CH4", 5.0), ("H2", 20.0)):

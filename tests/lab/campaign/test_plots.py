@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.campaign.plots import Panel, Renderer, figure_png, progress_panels
+from lab.campaign.plots import Panel, Renderer, figure_png, progress_panels, run_panels
 
 PNG = b"\x89PNG"
 
@@ -16,6 +16,12 @@ def test_progress_shows_the_running_best_and_quality_against_each_parameter() ->
     assert best.y == [[0.2, 0.0, 0.5, 0.4], [0.2, 0.2, 0.5, 0.5]]  # a failed experiment counts as 0
     assert [p.x_label for p in against] == ["temperature_c", "ch4_sccm"] and all(p.points for p in against)
     assert figure_png(panels).startswith(PNG)
+
+
+def test_a_runs_samples_are_drawn_along_the_tube() -> None:
+    quality, temperature = run_panels([0.0, 45.0, 75.0], [0.8, None, 0.1], [1030.0, 1029.0, 960.0])
+    assert quality.x == [[0.0, 45.0, 75.0]] and quality.y == [[0.8, 0.0, 0.1]] and quality.points
+    assert temperature.y == [[1030.0, 1029.0, 960.0]] and temperature.y_label == "°C"
 
 
 def test_an_empty_campaign_still_draws() -> None:

@@ -17,7 +17,7 @@ def ready(**changes: object) -> ProcessState:
     """A station ready for flammable gas: cold Cu loaded, leak-checked, purged, pumped, Ar carrier flowing."""
     state = ProcessState(flows={"Ar": 10.0, "H2": 0.0, "CH4": 0.0},
                          valves={"Ar": True, "H2": False, "CH4": False, PUMP_LINE: True},
-                         temperatures={"furnace": 25.0}, pressure_torr=0.05, substrate="Cu", leak_checked=True,
+                         temperatures={"furnace": 25.0}, pressure_torr=0.05, loading={"1": "Cu"}, leak_checked=True,
                          purged=True)
     for name, value in changes.items():
         setattr(state, name, value)
@@ -51,7 +51,8 @@ def test_reads_are_not_commands() -> None:
     (None, 1080.0, None), (None, 1081.0, "(the station cap)"), ("Cu", -1.0, "outside"),
     ("Cu", math.nan, "not a finite number"), ("Cu", "hot", "not a number")])
 def test_furnace_setpoint_is_capped_per_substrate(substrate: str | None, celsius: object, says: str | None) -> None:
-    reason = refusal(CONFIG, ready(substrate=substrate), "furnace", "write_setpoint", celsius)
+    reason = refusal(CONFIG, ready(loading={"1": substrate} if substrate else {}), "furnace", "write_setpoint",
+                     celsius)
     assert reason is None if says is None else says in reason
 
 
@@ -175,7 +176,7 @@ TMD = load_station(kind="tmd")
 
 
 def tmd_ready(**temperatures: float) -> ProcessState:
-    state = ready(substrate="SiO2/Si", temperatures={"furnace": 25.0, "furnace:chalcogen": 25.0, **temperatures})
+    state = ready(loading={"1": "SiO2/Si"}, temperatures={"furnace": 25.0, "furnace:chalcogen": 25.0, **temperatures})
     state.flows, state.valves = {"Ar": 10.0, "H2": 0.0}, {"Ar": True, "H2": False, PUMP_LINE: True}
     return state
 

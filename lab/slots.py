@@ -1,0 +1,45 @@
+"""What the lab knows of each slot's local conditions under a run's recipe: from the station config alone (the
+furnace's axial profile and the holder's geometry), never from a twin's hidden truth.
+
+A slot's features are its local temperature at the recipe's growth setpoint and, on a two-zone TMD station, its
+distance downstream of the oxide boat (the precursor flux falls with it; how fast is for the model to learn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from devices.config import StationConfig
+from devices.profile import local_temperature_c
+from lab.recipe import Recipe
+from planners import Categorical, Space
+
+LOCAL_TEMPERATURE = "local_temperature_c"
+BOAT_DISTANCE = "boat_distance_mm"
+SLOT = "slot"  # the per-sample parameter of a run of several substrates: the holder's slot
+SAMPLE_KEYS = (SLOT, "position_mm", LOCAL_TEMPERATURE, BOAT_DISTANCE)  # a run's sample in its documents
+
+
+def run_space(space: Space, config: StationConfig) -> Space:
+    """A material's search space for runs of several substrates: each point gains the slot it grows in; the
+    slot differs between a run's samples, everything else (the substrate kind too) is the run's shared recipe."""
+    slots = Categorical(SLOT, [slot.name for slot in config.holder.slots])
+    return Space([*space.parameters, slots], [c.expression for c in space.constraints], shared=space.names)
+
+
+def slot_conditions(config: StationConfig, recipe: Recipe, slot: str) -> dict[str, float]:
+    """The local conditions of `slot` under `recipe`: its position, local growth temperature and (TMD stations)
+    its distance downstream of the oxide boat."""
+    position = config.holder.position(slot)
+    setpoint = next(iter(recipe.zone_temperatures().values()))  # the growth zone's
+    conditions = {"position_mm": position, LOCAL_TEMPERATURE: local_temperature_c(config.profile, setpoint, position)}
+    if config.material == "tmd":
+        conditions[BOAT_DISTANCE] = position - config.holder.boat_mm
+    return conditions
+
+
+def run_samples(config: StationConfig, recipe: Recipe, slots: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One record per loaded substrate of a run: slot, substrate and local conditions (for start documents)."""
+    return [{"slot": slot, "substrate": substrate, **slot_conditions(config, recipe, slot)}
+            for slot, substrate in slots.items()]
