@@ -14,6 +14,13 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with end-to-end tests first (each module's tests stay together and in order): with
+    `--dist loadscope` the longest modules start at once instead of ending the run on one worker."""
+    slow = {item.module.__name__ for item in items if item.get_closest_marker("e2e") and item.module is not None}
+    items.sort(key=lambda item: item.module is None or item.module.__name__ not in slow)
+
+
 @pytest.fixture(scope="session")
 def sdlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A throw-away $SDLAB_HOME for the whole session."""

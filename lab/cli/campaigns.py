@@ -100,7 +100,7 @@ def run(
                                                                        "this campaign (overrides the file's).")
                           ] = None,
     substrates: Annotated[int | None, typer.Option(help="Substrates per furnace run (overrides the file's "
-                                                        "`substrates`; default 1).")] = None,
+                                                        "substrates; default 1).")] = None,
 ) -> None:
     """Run a campaign on a real station, in real time, with the operator's approval.
 
