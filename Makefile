@@ -28,7 +28,7 @@ simulate: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q -n auto --dist loadscope $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.planners

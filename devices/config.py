@@ -223,6 +223,10 @@ class StationConfig(_Strict):
             specs[f"valve:{line.gas}"] = line.valve
         return specs
 
+    def real_instruments(self) -> dict[str, str]:
+        """Driver key → driver of every device the station reaches as a physical instrument (serial, seabreeze)."""
+        return {key: spec.driver for key, spec in self.driver_specs().items() if spec.driver in ("serial", "seabreeze")}
+
     def max_temperature_for(self, substrate: str) -> float:
         """The temperature cap for a substrate (the station cap if none is set)."""
         return self.limits.substrate_max_c.get(substrate, self.limits.max_temperature_c)

@@ -139,11 +139,6 @@ def _serial_driver(key: str, spec: DeviceConfig, config: StationConfig, links: d
         raise UserError(f"station config: {key}: {exc}") from None
 
 
-def real_instruments(config: StationConfig) -> dict[str, str]:
-    """Driver key → driver of every device the station reaches as a physical instrument (serial, seabreeze)."""
-    return {key: spec.driver for key, spec in config.driver_specs().items() if spec.driver in ("serial", "seabreeze")}
-
-
 def build_drivers(config: StationConfig, twin: Twin) -> DriverSet:
     """A driver for every device: the twin's sim driver, or a serial/seabreeze client where the config says so."""
     drivers = sim_drivers(config, twin)

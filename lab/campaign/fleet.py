@@ -20,7 +20,6 @@ from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 from devices.config import StationConfig
-from lab.campaign.drivers import real_instruments
 from lab.campaign.prefect_server import ensure_server
 from lab.errors import UserError
 from lab.history.store import RunStore
@@ -71,7 +70,7 @@ def station_campaign(campaign_id: str, station: str | None = None, material: str
 def deployed_settings(settings: dict[str, Any], station: StationConfig) -> CampaignConfig:
     """The settings of a deployed campaign: on a station with real instruments, real time (speed-up 1) and
     operator approval (the given box, or the whole space: it still asks before the first heating)."""
-    if real_instruments(station):
+    if station.real_instruments():
         settings = {**settings, "speedup": 1.0, "approved": settings.get("approved") or {}}
     return campaign_config(**settings)
 

@@ -4,6 +4,7 @@ wrong; a helper service that does not start exits 1 with one line."""
 from __future__ import annotations
 
 import sys
+from functools import cache
 
 import typer
 
@@ -48,11 +49,18 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+@cache
+def _command() -> typer.core.TyperGroup:
+    """The command tree, built once per process (typer builds it from the functions' signatures at every call, which
+    is most of what a refused command costs)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
     """Entry point: run the CLI; user errors become one line on stderr and exit code 2, a helper service that did
     not start one line and exit code 1."""
     try:
-        code = app(standalone_mode=False)
+        code = _command()(standalone_mode=False)
     except UserError as exc:
         _fail(str(exc), 2)
     except USAGE_ERROR as exc:

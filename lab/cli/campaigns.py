@@ -15,7 +15,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.campaign.drivers import real_instruments
 from lab.cli.common import console
 from lab.errors import UserError
 from lab.safety.audit import AuditLog
@@ -126,7 +125,7 @@ def run(
                                            **({} if warm_start is None else {"warm_start": warm_start})})
     if substrates is not None:
         settings = campaign_config(**{**settings.model_dump(), "substrates": substrates})
-    real = real_instruments(station)
+    real = station.real_instruments()
     if real and rehearse:
         raise UserError(f"--rehearse is for simulated stations, but station {station.name} drives real instruments "
                         f"({', '.join(f'{key}: {driver}' for key, driver in real.items())})")

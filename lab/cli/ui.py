@@ -23,7 +23,7 @@ import typer
 
 from lab.cli.common import console
 from lab.errors import UserError
-from lab.history.store import forget_server, live_server, record_server
+from lab.history.servers import forget_server, live_server, record_server
 from lab.home import sdlab_home
 from lab.reaper import helper_group
 

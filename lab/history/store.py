@@ -34,40 +34,18 @@ from tiled.queries import Key
 
 from lab.history.catalog_server import STOP
 from lab.history.schemas import compile_document_schemas
+from lab.history.servers import forget_server, live_server, record_server
 from lab.home import sdlab_home
 from lab.slots import SAMPLE_KEYS
 
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
-SERVER_RECORD = "server.json"  # {pid, uri} of the process serving the catalog
 CATALOG_URI = "SDLAB_CATALOG_URI"  # a remote catalog (tiled URI with api_key) to use instead of the local one
 
 
 def iso(timestamp: float) -> str:
     """Epoch seconds as an ISO date-time (UTC, seconds)."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-def live_server(directory: Path) -> dict[str, Any] | None:
-    """The record `{pid, uri}` of the live process serving the catalog in `directory`, if any."""
-    try:
-        info = json.loads((directory / SERVER_RECORD).read_text())
-        os.kill(info["pid"], 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return info
-
-
-def record_server(directory: Path, pid: int, uri: str) -> None:
-    """Announce that process `pid` serves the catalog in `directory` at `uri` (other processes then use it)."""
-    (directory / SERVER_RECORD).write_text(json.dumps({"pid": pid, "uri": uri}))
-
-
-def forget_server(directory: Path, pid: int) -> None:
-    """Remove the server record if it still names process `pid`."""
-    info = live_server(directory)
-    if info is None or info["pid"] == pid:
-        (directory / SERVER_RECORD).unlink(missing_ok=True)
 
 
 class CatalogServer:

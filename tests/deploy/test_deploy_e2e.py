@@ -37,13 +37,15 @@ def _postgres_or_skip() -> None:
             pytest.skip("running as root, and there is no postgres user to run PostgreSQL as")
 
 
-@pytest.fixture
-def home() -> Iterator[Path]:
-    """A $SDLAB_HOME the postgres user can traverse (PostgreSQL runs as postgres when the tests run as root)."""
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[Path]:
+    """The $SDLAB_HOME of one deployment of two stations for the module's tests (bringing one up costs tens of
+    seconds), a home the postgres user can traverse (PostgreSQL runs as postgres when the tests run as root)."""
     _postgres_or_skip()
     home = Path(tempfile.mkdtemp(prefix="sdlab-deploy-"))
     home.chmod(0o711)
     try:
+        sdlab(home, "deploy", "up", "--stations", "2")
         yield home
     finally:
         run(sdlab_args("deploy", "down"), env=sdlab_env(home), timeout_s=300)
@@ -54,9 +56,9 @@ def _interval(run: dict[str, Any]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(run["start_time"]), datetime.fromisoformat(run["end_time"])
 
 
-def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_their_history_survives(home) -> None:
-    sdlab(home, "deploy", "up", "--stations", "2")
-    deploy = home / "deploy"
+def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_their_history_survives(
+        deployment: Path) -> None:
+    home, deploy = deployment, deployment / "deploy"
     layout = json.loads((deploy / "deploy.json").read_text())
     for secret in ("deploy.json", "pgpass", "tiled.yml"):
         assert stat.S_IMODE((deploy / secret).stat().st_mode) == 0o600, secret
@@ -85,15 +87,16 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
         "the other station's campaign ran at the same time as one of them"
 
     shown = history(home)
-    assert {cid: found[::2] for cid, found in shown.items()} == dict.fromkeys(CAMPAIGNS, (EXPERIMENTS, "complete"))
+    assert {cid: shown[cid][::2] for cid in CAMPAIGNS} == dict.fromkeys(CAMPAIGNS, (EXPERIMENTS, "complete"))
     sdlab(home, "deploy", "down")
     assert "up" not in sdlab(home, "deploy", "status").replace("sdlab deploy up", "")
     sdlab(home, "deploy", "up")
     assert history(home) == shown
 
 
-def test_a_campaign_whose_worker_is_killed_continues_when_the_worker_is_back(home) -> None:
-    sdlab(home, "deploy", "up", "--stations", "1")
+def test_a_campaign_whose_worker_is_killed_continues_when_the_worker_is_back(
+        deployment: Path) -> None:
+    home = deployment  # brought up again by the test before, if it ran: read the layout as it is now
     layout = json.loads((home / "deploy" / "deploy.json").read_text())
     submit = ["submit", "--station", "station-1", "--campaign-id", "dep-kill", "--experiments", "5", "--planner",
               "random"]

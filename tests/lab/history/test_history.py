@@ -20,7 +20,8 @@ from ophyd.sim import det
 
 from lab.cli.app import main
 from lab.errors import UserError
-from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunFilter, RunStore, live_server
+from lab.history.servers import live_server
+from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunFilter, RunStore
 from lab.history.tables import (
     CAMPAIGN_COLUMNS,
     EXPERIMENT_COLUMNS,

@@ -64,8 +64,9 @@ class Guarded:
 
 @pytest.fixture(params=["graphene", "tmd"])
 def rig(request: pytest.FixtureRequest) -> Guarded:
-    """A guarded graphene station, then a guarded two-zone TMD station."""
-    guarded = Guarded(request.param)
+    """A guarded graphene station, then a guarded two-zone TMD station, on virtual time (on an accelerated wall
+    clock, a loaded machine lets the furnace cool between a plan's reading and its command)."""
+    guarded = Guarded(request.param, speedup=None)
     yield guarded
     guarded.close()
 
