@@ -1,4 +1,4 @@
-"""Signals backed by the parent device's injected driver."""
+"""Signals whose `set` takes effect at once: held in memory, or backed by the parent device's injected driver."""
 
 from __future__ import annotations
 
@@ -6,11 +6,24 @@ import time
 from typing import Any
 
 from ophyd import Signal
+from ophyd.status import Status
 from ophyd.utils import ReadOnlyError
 
+from devices.status import done_status
 
-class DriverSignal(Signal):
-    """A signal that reads (and optionally writes) through a method of `parent.driver`.
+
+class SoftSignal(Signal):
+    """A signal held in memory (a plan's step, say) whose `set` takes effect at once and returns a finished status.
+    ophyd's `Signal.set` finishes its status from a thread of its own, outside every clock: on virtual time, a plan
+    waiting for it could see time jump ahead while that thread has yet to run."""
+
+    def set(self, value: Any, **kwargs: Any) -> Status:
+        self.put(value)
+        return done_status(self)
+
+
+class DriverSignal(SoftSignal):
+    """A signal that reads (and optionally writes, at once) through a method of `parent.driver`.
 
     Writes go through `parent.check_write(attr_name, value)` first, so a device's limits apply to every
     write, whoever sends it.
@@ -41,3 +54,4 @@ class DriverSignal(Signal):
         if self._units:
             description[self.name]["units"] = self._units
         return description
+

@@ -19,6 +19,7 @@ from ophyd import Signal
 
 from devices.config import PUMP_LINE
 from devices.optics import Spectrometer
+from devices.signals import SoftSignal
 from devices.station import Station
 from lab.history.schemas import compile_document_schemas
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
@@ -299,7 +300,7 @@ def cvd_growth(station: Station, recipe: Recipe, md: Mapping[str, Any] | None = 
     `logger.period_s` of clock time and its samples reach the `insitu` stream as event pages at each reading.
     Any failure ends in `safe_state`.
     """
-    step = Signal(name="step", value="")
+    step = SoftSignal(name="step", value="")
     metadata = {"plan_name": "cvd_growth", "station": station.name, "recipe": recipe.as_dict(),
                 "material": station.config.material, **(md or {})}
     if slots is not None:

@@ -24,7 +24,8 @@ from lab.safety.interlock import Interlock
 from lab.safety.rules import temperature_cap
 
 POLL_PERIOD_S = 10.0  # clock seconds between polls
-MIN_POLL_WALL_S = 0.2  # and at least this much wall time (an accelerated clock must not flood serial lines)
+MIN_POLL_WALL_S = 0.2  # and at least this much wall time where clock time passes with the wall's (an accelerated
+# clock must not flood serial lines); virtual time costs no wall time, and is polled every POLL_PERIOD_S
 PRESSURE_RESUME_FRACTION = 0.95
 
 
@@ -51,20 +52,25 @@ class ReadingMonitor:
         self.min_poll_wall_s = MIN_POLL_WALL_S
         self.engine: RunEngine | None = None
         self._last_error = ""
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reading-monitor", daemon=True)
+        self._stopped = False
+        self._polling = threading.Lock()  # held by a poll; `stop` waits for the one under way
 
     def install(self, engine: RunEngine) -> None:
         """Install the suspenders on `engine` and start polling."""
         for suspender in self.suspenders:
             engine.install_suspender(suspender)
         self.engine = engine
-        self._thread.start()
+        self.interlock.clock.worker(self._run, "reading-monitor")  # it takes part in the clock's time
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2.0)
+        """Poll no more (a poll under way ends first; the sleeping thread ends when it wakes)."""
+        with self._polling:
+            self._stopped = True
+
+    def period_s(self) -> float:
+        """Clock seconds between polls: `POLL_PERIOD_S`, and no less than `min_poll_wall_s` of wall time."""
+        wall_per_second = self.interlock.clock.wall_seconds(1.0)
+        return max(POLL_PERIOD_S, self.min_poll_wall_s / wall_per_second) if wall_per_second > 0 else POLL_PERIOD_S
 
     def poll(self) -> None:
         """Read temperature and pressure once; trip the latch if suspended beyond the time limit."""
@@ -110,11 +116,17 @@ class ReadingMonitor:
             self.engine.halt()
 
     def _run(self) -> None:
-        while not self._stop.wait(max(self.min_poll_wall_s, self.interlock.clock.wall_seconds(POLL_PERIOD_S))):
-            try:
-                self.poll()
-            except Exception as exc:  # a device fault latched the station already; keep watching
-                if repr(exc) != self._last_error:  # once per distinct error, not once per poll
-                    self._last_error = repr(exc)
-                    self.interlock.audit.record("monitor-error", reason=repr(exc),
-                                                clock_s=self.interlock.clock.time(), source={"actor": "suspender"})
+        """Poll every `period_s` of clock time: on virtual time, no poll is skipped whatever the machine's load, and
+        a poll comes at the same simulated instant in every run of a seed."""
+        while True:
+            self.interlock.clock.sleep(self.period_s())
+            with self._polling:
+                if self._stopped:
+                    return
+                try:
+                    self.poll()
+                except Exception as exc:  # a device fault latched the station already; keep watching
+                    if repr(exc) != self._last_error:  # once per distinct error, not once per poll
+                        self._last_error = repr(exc)
+                        self.interlock.audit.record("monitor-error", reason=repr(exc),
+                                                    clock_s=self.interlock.clock.time(), source={"actor": "suspender"})

@@ -159,7 +159,7 @@ def test_an_unrecoverable_fault_stops_the_campaign_cleanly_with_its_history_inta
     from lab.settings import campaign_config
 
     monkeypatch.setenv("SDLAB_HOME", str(tmp_path))  # its own: the station it latches is no other test's
-    settings = campaign_config(campaign_id="safety-fault", experiments=2, seed=1, spots=4, speedup=6000.0)
+    settings = campaign_config(campaign_id="safety-fault", experiments=2, seed=1, spots=4)
     with RunStore() as store:
         session = open_session(settings, CONFIG, store, transport="serial")
         assert session.emulation is not None
