@@ -9,8 +9,6 @@ from ophyd import Signal
 from ophyd.status import Status
 from ophyd.utils import ReadOnlyError
 
-from devices.status import done_status
-
 
 class SoftSignal(Signal):
     """A signal held in memory (a plan's step, say) whose `set` takes effect at once and returns a finished status.
@@ -18,8 +16,15 @@ class SoftSignal(Signal):
     waiting for it could see time jump ahead while that thread has yet to run."""
 
     def set(self, value: Any, **kwargs: Any) -> Status:
-        self.put(value)
-        return done_status(self)
+        """Put `value`; the status returned has finished, or failed with what the put raised."""
+        status = Status(obj=self)
+        try:
+            self.put(value)
+        except Exception as exc:  # ophyd's protocol: a set's failure comes through its status
+            status.set_exception(exc)
+        else:
+            status.set_finished()
+        return status
 
 
 class DriverSignal(SoftSignal):

@@ -143,7 +143,7 @@ def test_a_fleet_prints_only_its_summary(tmp_path: Path) -> None:
     pytest.importorskip("prefect_dask")
     # One worker: two campaigns writing at once can break the catalog server's table storage (a separate defect);
     # the cluster starts and closes as with more.
-    result = run(sdlab_args("fleet", "--campaigns", "2", "--workers", "1", "--experiments", "1", "--spots", "4",
+    result = run(sdlab_args("fleet", "--campaigns", "2", "--workers", "1", "--experiments", "2", "--spots", "4",
                             "--planner", "random"), env=sdlab_env(tmp_path), timeout_s=600.0)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -52,8 +52,11 @@ def _experiment(engine: RunEngine, store: RunStore, campaign: str, station: str,
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunStore, Path, float]]:
-    """A catalog with three campaigns; the returned epoch time separates g-early from the later two."""
+    """A catalog with three campaigns; the returned epoch time separates g-early from the later two. $SDLAB_HOME is
+    its home for the module: campaign records (`$SDLAB_HOME/campaigns`) left by other modules' tests are not its."""
     home = tmp_path_factory.mktemp("history-home")
+    env = pytest.MonkeyPatch()
+    env.setenv("SDLAB_HOME", str(home))
     store = RunStore(home / "catalog")
     engine = RunEngine(context_managers=[])
     engine.subscribe(store.writer())
@@ -67,6 +70,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunStore
     store.client  # noqa: B018 (waits until everything is written: another process may read it first)
     yield store, home, between
     store.close()
+    env.undo()
 
 
 def _iso(epoch: float) -> str:
