@@ -9,6 +9,8 @@ from ophyd import Signal
 from ophyd.status import Status
 from ophyd.utils import ReadOnlyError
 
+from devices.status import done_status
+
 
 class SoftSignal(Signal):
     """A signal held in memory (a plan's step, say) whose `set` takes effect at once and returns a finished status.
@@ -17,14 +19,13 @@ class SoftSignal(Signal):
 
     def set(self, value: Any, **kwargs: Any) -> Status:
         """Put `value`; the status returned has finished, or failed with what the put raised."""
-        status = Status(obj=self)
         try:
             self.put(value)
         except Exception as exc:  # ophyd's protocol: a set's failure comes through its status
-            status.set_exception(exc)
-        else:
-            status.set_finished()
-        return status
+            failed = Status(obj=self)
+            failed.set_exception(exc)
+            return failed
+        return done_status(self)
 
 
 class DriverSignal(SoftSignal):
@@ -59,4 +60,3 @@ class DriverSignal(SoftSignal):
         if self._units:
             description[self.name]["units"] = self._units
         return description
-

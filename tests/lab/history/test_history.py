@@ -55,22 +55,21 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunStore
     """A catalog with three campaigns; the returned epoch time separates g-early from the later two. $SDLAB_HOME is
     its home for the module: campaign records (`$SDLAB_HOME/campaigns`) left by other modules' tests are not its."""
     home = tmp_path_factory.mktemp("history-home")
-    env = pytest.MonkeyPatch()
-    env.setenv("SDLAB_HOME", str(home))
-    store = RunStore(home / "catalog")
-    engine = RunEngine(context_managers=[])
-    engine.subscribe(store.writer())
-    for campaign, station, material, outcomes in CAMPAIGNS:
-        for index, outcome in enumerate(outcomes):
-            _experiment(engine, store, campaign, station, material, index, outcome)
-        if campaign == "g-early":
-            time.sleep(1.1)
-            between = time.time()
-            time.sleep(1.1)
-    store.client  # noqa: B018 (waits until everything is written: another process may read it first)
-    yield store, home, between
-    store.close()
-    env.undo()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SDLAB_HOME", str(home))
+        store = RunStore(home / "catalog")
+        engine = RunEngine(context_managers=[])
+        engine.subscribe(store.writer())
+        for campaign, station, material, outcomes in CAMPAIGNS:
+            for index, outcome in enumerate(outcomes):
+                _experiment(engine, store, campaign, station, material, index, outcome)
+            if campaign == "g-early":
+                time.sleep(1.1)
+                between = time.time()
+                time.sleep(1.1)
+        store.client  # noqa: B018 (waits until everything is written: another process may read it first)
+        yield store, home, between
+        store.close()
 
 
 def _iso(epoch: float) -> str:
