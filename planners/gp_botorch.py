@@ -64,7 +64,9 @@ Threads: torch and BLAS run single-threaded during an ask (restored afterwards):
 and on a busy 2-core machine oversubscribed threads made fits six times slower.
 
 Determinism: every random choice derives from the ask's generator (``seed``, ask count); torch runs under
-``torch.random.fork_rng`` seeded from it, in float64.
+``torch.random.fork_rng`` seeded from it, in float64. Hypervolume improvement is computed by botorch's PyTorch
+code, never by the C++ kernel botorch ≥ 0.18 compiles at its first use (with ``-march=native``): that compile
+costs a minute of a fresh machine in the middle of a campaign, and its results would depend on the processor.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ from typing import Any
 import numpy as np
 import torch
 from botorch.acquisition import AcquisitionFunction, LogExpectedImprovement, qLogNoisyExpectedImprovement
+from botorch.acquisition.multi_objective import logei as hypervolume_logei
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective, ScalarizedPosteriorTransform
@@ -96,6 +99,8 @@ from planners.base import Planner, Point
 from planners.objectives import Objective, Observation, scalarize
 from planners.random import sample_feasible, sobol_sampler
 from planners.space import Categorical, Integer, Space
+
+hypervolume_logei._load_attempted = True  # botorch's own switch: the fused C++ kernel is not compiled (module docs)
 
 INITIAL_POINTS = 3
 """Default number of Sobol points before the first model (counting warm-start observations). With botorch's

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-STOP_WAIT_S = 30.0  # how long a child has to end after its signal, before it is killed
+STOP_WAIT_S = 120.0  # how long a child has to end after its signal, before it is killed (a bound for a loaded host)
 
 
 def sdlab_args(*args: str) -> list[str]:

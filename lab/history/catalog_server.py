@@ -39,13 +39,45 @@ def catalog(directory: Path) -> Any:
     directory = directory.resolve()
     (directory / "data").mkdir(parents=True, exist_ok=True)
     tables = ensure_uri(f"duckdb:///{directory / 'storage.duckdb'}")
-    adapter = from_uri(f"sqlite:///{directory / 'catalog.db'}", init_if_not_exists=True,
+    nodes = f"sqlite:///{directory / 'catalog.db'}"
+    initialize(nodes)
+    adapter = from_uri(nodes,
                        writable_storage=[directory / "data", tables],
                        cache_config=StreamingCacheConfig(uri="memory").model_dump())
     storage = get_storage(tables)
     storage.__dict__["_connection_pool"] = sqlalchemy.pool.QueuePool(  # one connection, checked out by one at a time
         lambda: storage._adbc_connection.adbc_clone(), pool_size=1, max_overflow=0, timeout=600)
     return adapter
+
+
+def initialize(uri: str) -> None:
+    """Create the catalog's tables and stamp their schema revision where the database is new, as
+    `tiled catalog init --if-not-exists` does, in this process (tiled's `from_uri(init_if_not_exists=True)` starts
+    that command as a process of its own, which costs a second interpreter and its imports at every start). Runs
+    before any event loop of this process."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from tiled.alembic_utils import UninitializedDatabase, check_database, stamp_head
+    from tiled.catalog.alembic_constants import ALEMBIC_DIR, ALEMBIC_INI_TEMPLATE_PATH
+    from tiled.catalog.core import ALL_REVISIONS, REQUIRED_REVISION, initialize_database
+    from tiled.utils import ensure_specified_sql_driver
+
+    uri = ensure_specified_sql_driver(uri)
+
+    async def create() -> bool:
+        engine = create_async_engine(uri)
+        try:
+            await check_database(engine, REQUIRED_REVISION, ALL_REVISIONS)
+        except UninitializedDatabase:
+            await initialize_database(engine)
+            return True
+        finally:
+            await engine.dispose()
+        return False
+
+    if asyncio.run(create()):
+        stamp_head(ALEMBIC_INI_TEMPLATE_PATH, ALEMBIC_DIR, uri)
 
 
 def serve_catalog(directory: Path) -> None:

@@ -115,6 +115,7 @@ def test_multi_objective_uses_hypervolume_and_spreads_over_the_front() -> None:
     acq = bo._acquisition(data, bo._surrogate(data), np.empty((0, 2)), 1)
     assert type(acq).__name__ == "qLogNoisyExpectedHypervolumeImprovement"
     assert SQUARE.feasible(bo.ask(1)[0])
+    assert gp_botorch.hypervolume_logei._C is None  # botorch's PyTorch code, not its C++ kernel compiled here
 
 
 def test_mixed_categorical_and_integer_space() -> None:

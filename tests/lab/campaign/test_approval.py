@@ -79,14 +79,24 @@ def test_terminal_answers_are_yes_or_no_with_an_optional_note(line: str, reply: 
 
 
 # --- sdlab run: bad input exits 2 with one line, before anything starts ---------------------------------------
-
-def sdlab(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, timeout=120,
-                          env={"SDLAB_HOME": str(home), "PATH": "/usr/bin:/bin"})
-
-
 SERIAL_FURNACE = GRAPHENE_STATION.read_text().replace("furnace: {driver: sim,",
                                                       "furnace: {driver: serial, port: /dev/null,")
+
+
+def _files(tmp_path: Path, campaign: str | None, station: str) -> list[str]:
+    """`--config` and `--campaign` of a station and a campaign file written to `tmp_path` (no campaign file:
+    None)."""
+    (tmp_path / "station.yaml").write_text(station)
+    if campaign is not None:
+        (tmp_path / "campaign.yaml").write_text(campaign)
+    return ["--config", str(tmp_path / "station.yaml"), "--campaign", str(tmp_path / "campaign.yaml")]
+
+
+def _refused(code: int, err: str, says: str, home: Path) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sdlab: error:") and says in lines[0], err
+    assert not (home / "campaigns").exists()  # nothing started
 
 
 @pytest.mark.parametrize(("campaign", "station", "flags", "says"), [
@@ -97,19 +107,20 @@ SERIAL_FURNACE = GRAPHENE_STATION.read_text().replace("furnace: {driver: sim,",
     ("experiments: 2\n", GRAPHENE_STATION.read_text(), [], "--rehearse"),
     ("experiments: 2\n", SERIAL_FURNACE, ["--rehearse"], "furnace: serial"),
     ("speedup: 100\n", SERIAL_FURNACE, [], "real time"),
-    ("experiments: 2\n", GRAPHENE_STATION.read_text(), ["--rehearse", "--approve-in", "ui"], "PREFECT_API_URL"),
 ])
 def test_sdlab_run_refuses_bad_input_with_exit_2_and_one_line(campaign: str | None, station: str, flags: list[str],
-                                                               says: str, tmp_path: Path) -> None:
-    (tmp_path / "station.yaml").write_text(station)
-    if campaign is not None:
-        (tmp_path / "campaign.yaml").write_text(campaign)
-    result = sdlab("run", "--config", str(tmp_path / "station.yaml"), "--campaign", str(tmp_path / "campaign.yaml"),
-                   *flags, home=tmp_path)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("sdlab: error:") and says in lines[0], result.stderr
-    assert not (tmp_path / "campaigns").exists()  # nothing started
+                                                               says: str, tmp_path: Path, sdlab_cli: Any) -> None:
+    result = sdlab_cli("run", *_files(tmp_path, campaign, station), *flags)
+    _refused(result.code, result.err, says, tmp_path)
+
+
+def test_sdlab_run_refuses_approval_in_a_ui_without_a_prefect_server(tmp_path: Path) -> None:
+    """In a process of its own: this test process may hold the Prefect test harness, which is a server."""
+    result = subprocess.run([sys.executable, "-m", "lab", "run", *_files(tmp_path, "experiments: 2\n",
+                                                                          GRAPHENE_STATION.read_text()),
+                             "--rehearse", "--approve-in", "ui"], capture_output=True, text=True, timeout=300,
+                            env={"SDLAB_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    _refused(result.returncode, result.stderr, "PREFECT_API_URL", tmp_path)
 
 
 # --- the campaign flow in approval mode, on the simulated station ---------------------------------------------

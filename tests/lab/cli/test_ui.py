@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from lab.cli.ui import client_host, is_loopback, url
-from tests.processes import child, children, kill_all
+from tests.processes import STOP_WAIT_S, child, children, kill_all
 
 
 def _free_port() -> int:
@@ -64,11 +64,11 @@ def test_ui_serves_prefect_and_the_catalog_until_sigint(tmp_path: Path) -> None:
         record = json.loads((tmp_path / "catalog" / "server.json").read_text())
         assert record["uri"] == f"http://127.0.0.1:{tiled_port}/api/v1?api_key={api_key}"
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=40) == 0, process.stderr.read()  # type: ignore[union-attr]
+        assert process.wait(timeout=STOP_WAIT_S) == 0, process.stderr.read()  # type: ignore[union-attr]
     finally:
         if process.poll() is None:
             process.kill()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while (_listening(prefect_port) or _listening(tiled_port)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _listening(prefect_port) and not _listening(tiled_port)

@@ -110,3 +110,28 @@ def test_prefects_temporary_server_stops_when_the_campaign_process_is_killed(tmp
         time.sleep(300)
     """, env=env)
     _assert_gone(pid, within_s=60)
+
+
+def test_the_server_creates_a_new_catalog_in_its_own_process_and_leaves_an_existing_one_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from tiled.catalog.core import ALL_REVISIONS
+
+    from lab.history.catalog_server import initialize
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "run", no_process)  # tiled's own initialization runs `tiled catalog init`
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    database = tmp_path / "catalog.db"
+    initialize(f"sqlite:///{database}")
+    with sqlite3.connect(database) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        (stamped,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert {"nodes", "alembic_version"} <= tables
+    assert stamped == ALL_REVISIONS[0]  # the newest schema revision
+    before = database.read_bytes()
+    initialize(f"sqlite:///{database}")  # an existing catalog: nothing is written
+    assert database.read_bytes() == before
