@@ -43,6 +43,15 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def prefect_api(prefect_harness: None) -> dict[str, str]:
+    """The environment that points a child `sdlab` at the harness's Prefect server (instead of starting a
+    temporary server of its own), for tests of what the child does, not of how it starts Prefect."""
+    from prefect.settings import get_current_settings
+
+    return {"PREFECT_API_URL": str(get_current_settings().api.url)}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What `sdlab` did: its exit code and output."""

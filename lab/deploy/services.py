@@ -145,13 +145,22 @@ def service_pid(name: str) -> int | None:
     return pid
 
 
+def _default_interrupts() -> None:
+    """In a service's process before it starts: SIGINT and SIGQUIT as by default. A command started in the
+    background (`&`, a CI job) ignores them and its children inherit that; a Prefect worker ends on SIGTERM by
+    raising KeyboardInterrupt, so one that ignores SIGINT would run on until `stop` kills it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def spawn(name: str, command: list[str], env: dict[str, str]) -> int:
     """Start service `name` in a session of its own (it outlives this command), its output in its log."""
     if (pid := service_pid(name)) is not None:
         return pid
     with open(log_path(name), "ab") as log:
         process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True, cwd=deploy_dir())
+                                   stdin=subprocess.DEVNULL, start_new_session=True, cwd=deploy_dir(),
+                                   preexec_fn=_default_interrupts)
     (_run_dir() / f"{name}.pid").write_text(str(process.pid))
     return process.pid
 

@@ -17,10 +17,10 @@ from tests.processes import child, run, sdlab_args, sdlab_env
 
 @pytest.mark.parametrize(("value", "says"), [("0", "substrates: Input should be greater than or equal to 1"),
                                              ("5", "--substrates 5: station sim-graphene-1's holder has 4 slot(s)")])
-def test_bad_substrate_counts_exit_2_with_one_line(tmp_path: Path, value: str, says: str) -> None:
-    result = run(sdlab_args("simulate", "--substrates", value, "--experiments", "2"), env=sdlab_env(tmp_path))
-    assert result.returncode == 2, result.stderr
-    (line,) = result.stderr.splitlines()
+def test_bad_substrate_counts_exit_2_with_one_line(value: str, says: str, sdlab_cli) -> None:
+    refused = sdlab_cli("simulate", "--substrates", value, "--experiments", "2")
+    assert refused.code == 2, refused.err
+    (line,) = refused.err_lines
     assert says in line
 
 
@@ -32,8 +32,9 @@ def _observations(path: Path) -> int:
 
 
 @pytest.mark.e2e
-def test_a_campaign_of_four_substrates_per_run_killed_mid_run_resumes_with_every_sample_once(tmp_path: Path) -> None:
-    env = sdlab_env(tmp_path)
+def test_a_campaign_of_four_substrates_per_run_killed_mid_run_resumes_with_every_sample_once(
+        tmp_path: Path, prefect_api: dict[str, str], sdlab_cli) -> None:
+    env = sdlab_env(tmp_path, **prefect_api)
     args = ("--planner", "random", "--spots", "2", "--seed", "2")
     with child(sdlab_args("simulate", "--experiments", "8", "--substrates", "4", "--campaign-id", "k4", *args),
                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as campaign:
@@ -47,8 +48,7 @@ def test_a_campaign_of_four_substrates_per_run_killed_mid_run_resumes_with_every
     resumed = run(sdlab_args("resume", "k4"), env=env, timeout_s=300.0)
     assert resumed.returncode == 0, resumed.stderr
     assert "experiments" in resumed.stdout and "furnace runs" in resumed.stdout
-    history = run(sdlab_args("history", "k4", "--format", "json"), env=env)
-    rows = json.loads(history.stdout)
+    rows = json.loads(sdlab_cli("history", "k4", "--format", "json").out)
     assert [row["index"] for row in rows] == list(range(8))
     assert len({row["experiment_id"] for row in rows}) == 8
     runs: dict[str, list[str]] = {}

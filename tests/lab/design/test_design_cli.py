@@ -43,9 +43,9 @@ def test_a_gap_reads_the_same_in_its_column_and_in_its_why(monkeypatch: pytest.M
 
 
 @pytest.mark.e2e
-def test_design_prints_only_its_result(tmp_path: Path) -> None:
-    result = run(sdlab_args("design", "--target", "bandgap_ev=1.70", "--top", "1"), env=sdlab_env(tmp_path),
-                 timeout_s=600.0)
+def test_design_prints_only_its_result(tmp_path: Path, prefect_api: dict[str, str]) -> None:
+    result = run(sdlab_args("design", "--target", "bandgap_ev=1.70", "--top", "1"),
+                 env=sdlab_env(tmp_path, **prefect_api), timeout_s=600.0)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no torch warning
     assert "CHGNet" not in result.stdout
