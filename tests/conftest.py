@@ -23,11 +23,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def sdlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A throw-away $SDLAB_HOME for the whole session."""
+    """A throw-away $SDLAB_HOME for the whole session, its catalog served for the whole session: every `RunStore`
+    on it (of a test, or of a process a test starts) uses that server, as a campaign uses the server of `sdlab ui`,
+    instead of starting one of its own."""
+    from lab.history.store import RunStore
+
     home = tmp_path_factory.mktemp("sdlab-home")
     previous = os.environ.get("SDLAB_HOME")
     os.environ["SDLAB_HOME"] = str(home)
-    yield home
+    with RunStore():
+        yield home
     if previous is None:
         os.environ.pop("SDLAB_HOME", None)
     else:

@@ -23,6 +23,7 @@ import typer
 
 from lab.cli.common import console
 from lab.errors import UserError
+from lab.history.catalog_server import initialize
 from lab.history.servers import forget_server, live_server, record_server
 from lab.home import sdlab_home
 from lab.reaper import helper_group
@@ -158,7 +159,8 @@ def start(home: Path, host: str, prefect_port: int, tiled_port: int) -> Lab:
     api_key = secrets.token_hex(16)
     prefect = _spawn("prefect", [sys.executable, "-m", "prefect", "server", "start", "--host", host,
                                  "--port", str(prefect_port)], url(host, prefect_port, "/api/health"), logs, env)
-    tiled = _spawn("tiled", [sys.executable, "-m", "tiled", "serve", "catalog", str(catalog / "catalog.db"), "--init",
+    initialize(f"sqlite:///{catalog / 'catalog.db'}")  # here: tiled's --init would start a second interpreter
+    tiled = _spawn("tiled", [sys.executable, "-m", "tiled", "serve", "catalog", str(catalog / "catalog.db"),
                              "-w", str(catalog / "data"), "-w", f"duckdb:///{catalog / 'storage.duckdb'}",
                              "--host", host, "--port", str(tiled_port), "--api-key", api_key],
                    url(host, tiled_port, "/healthz"), logs, env)

@@ -16,6 +16,7 @@ import lab
 from lab.deploy import services
 from lab.deploy.layout import Layout, deploy_dir, write_private
 from lab.errors import UserError
+from lab.history.catalog_server import initialize
 from lab.home import sdlab_home
 
 FLOW = "station-campaign"  # lab.campaign.fleet.station_campaign, what each station's deployment runs
@@ -48,6 +49,7 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
                    {**common, "PREFECT_HOME": str(deploy_dir() / "prefect"), "PREFECT_API_URL": "",
                     "PREFECT_API_DATABASE_CONNECTION_URL": layout.database("prefect", "postgresql+asyncpg"),
                     "PREFECT_SERVER_API_AUTH_STRING": layout.prefect_auth, "PREFECT_UI_API_URL": layout.prefect_api})
+    initialize(layout.database("catalog", "postgresql+asyncpg", password=layout.db_password))
     services.spawn("tiled", [services.python(), "-m", "tiled", "serve", "config", str(_tiled_config(layout))],
                    common)
     services.wait_until("prefect", lambda: services.answers(f"{layout.prefect_api}/health",
@@ -134,7 +136,7 @@ def _tiled_config(layout: Layout) -> Path:
     with_password = {"password": layout.db_password}
     write_private(path, yaml.safe_dump({
         "trees": [{"path": "/", "tree": "catalog", "args": {
-            "uri": layout.database("catalog", "postgresql+asyncpg", **with_password), "init_if_not_exists": True,
+            "uri": layout.database("catalog", "postgresql+asyncpg", **with_password),  # `up` initializes it
             "writable_storage": [str(deploy_dir() / "arrays"), layout.database("tables", **with_password)]}}],
         "authentication": {"single_user_api_key": layout.tiled_api_key},
         "uvicorn": {"host": "127.0.0.1", "port": layout.tiled_port}}))
