@@ -19,6 +19,7 @@ from lab.errors import UserError
 from lab.history.catalog_server import initialize
 from lab.home import sdlab_home
 
+WORKER_POLL_S = 2  # how often a station's worker asks for submitted runs (Prefect's 10 s delays every start)
 FLOW = "station-campaign"  # lab.campaign.fleet.station_campaign, what each station's deployment runs
 ENTRYPOINT = "lab/campaign/fleet.py:station_campaign"
 SOURCE = Path(lab.__file__).resolve().parent.parent  # the folder holding lab/: where workers load the flow from
@@ -62,6 +63,7 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
                                           "--type", "process", "--name", pool],
                        {**common, **layout.client_env(), **API_RETRIES,
                         "PREFECT_HOME": str(deploy_dir() / "prefect-worker"),
+                        "PREFECT_WORKER_QUERY_SECONDS": str(WORKER_POLL_S),
                         "PREFECT_LOGGING_LEVEL": "INFO"})  # its log tells which flow runs it started
     return layout, asyncio.run(_recover(layout, restarted))
 

@@ -24,7 +24,7 @@ from tests.processes import run, sdlab_args, sdlab_env
 
 pytestmark = pytest.mark.e2e
 CAMPAIGNS = {"dep-c": "station-2", "dep-a": "station-1", "dep-b": "station-1"}  # two on one station
-EXPERIMENTS = 6  # each campaign runs long enough (tens of seconds) for the other station's to start meanwhile
+EXPERIMENTS = 4  # each campaign runs long enough (tens of seconds) for the other station's to start meanwhile
 
 
 def _postgres_or_skip() -> None:
