@@ -159,8 +159,9 @@ def start(home: Path, host: str, prefect_port: int, tiled_port: int) -> Lab:
     api_key = secrets.token_hex(16)
     prefect = _spawn("prefect", [sys.executable, "-m", "prefect", "server", "start", "--host", host,
                                  "--port", str(prefect_port)], url(host, prefect_port, "/api/health"), logs, env)
-    initialize(f"sqlite:///{catalog / 'catalog.db'}")  # here: tiled's --init would start a second interpreter
-    tiled = _spawn("tiled", [sys.executable, "-m", "tiled", "serve", "catalog", str(catalog / "catalog.db"),
+    nodes = catalog / "catalog.db"
+    initialize(f"sqlite:///{nodes}")  # here: tiled's --init would start a second interpreter
+    tiled = _spawn("tiled", [sys.executable, "-m", "tiled", "serve", "catalog", str(nodes),
                              "-w", str(catalog / "data"), "-w", f"duckdb:///{catalog / 'storage.duckdb'}",
                              "--host", host, "--port", str(tiled_port), "--api-key", api_key],
                    url(host, tiled_port, "/healthz"), logs, env)

@@ -3,7 +3,6 @@ it would from a terminal."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 
 from lab.deploy import services
 from tests.processes import kill_all, run
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Ends on SIGTERM by raising KeyboardInterrupt, as a Prefect worker does.
 WORKER_LIKE = ("import os, signal, time\n"
@@ -28,8 +25,7 @@ def test_a_service_started_from_a_background_job_stops_on_sigterm(tmp_path: Path
     started = run([sys.executable, "-c", "import signal, sys\n"
                    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                    "from lab.deploy.services import spawn\n"
-                   "print(spawn('worker-test', [sys.executable, '-c', sys.argv[1]], {}))\n", WORKER_LIKE],
-                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+                   "print(spawn('worker-test', [sys.executable, '-c', sys.argv[1]], {}))\n", WORKER_LIKE])
     pid = int(started.stdout)
     log = services.log_path("worker-test")
     try:
