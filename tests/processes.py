@@ -16,6 +16,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+STACKS_WAIT_S = 10.0  # how long the processes of a hung child have to print their stacks
 STOP_WAIT_S = 120.0  # how long a child has to end after its signal, before it is killed (a bound for a loaded host)
 
 
@@ -61,12 +64,32 @@ def stop(process: subprocess.Popen[str], signum: int = signal.SIGINT, wait_s: fl
 
 
 def run(args: Sequence[str], timeout_s: float = 120.0, **popen: Any) -> subprocess.CompletedProcess[str]:
-    """Run `args` to the end with its output captured (stdin: /dev/null unless given); a child still running after
-    `timeout_s` is killed and TimeoutExpired raised."""
+    """Run `args` to the end with its output captured (stdin: /dev/null unless given). A child still running after
+    `timeout_s` fails the test with the stack of every thread of every Python process of its group (each has
+    `faulthandler` on and prints them at SIGABRT), so a hang in CI shows where it hangs."""
     popen.setdefault("stdin", subprocess.DEVNULL)
+    popen["env"] = {**(popen.get("env") or os.environ), "PYTHONFAULTHANDLER": "1"}
     with child(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen) as process:
-        out, err = process.communicate(timeout=timeout_s)
+        try:
+            out, err = process.communicate(timeout=timeout_s)
+            hung = False
+        except subprocess.TimeoutExpired:
+            (out, err), hung = _stacks(process), True
+        if hung:
+            pytest.fail(f"{' '.join(args)} still ran after {timeout_s:.0f} s; its output:\n{out[-5000:]}\n"
+                        f"its threads:\n{err[-60000:]}", pytrace=False)
     return subprocess.CompletedProcess(list(args), process.returncode, out, err)
+
+
+def _stacks(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGABRT to the hung child's group, then its output with the stacks its Python processes printed."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGABRT)
+    try:
+        return process.communicate(timeout=STACKS_WAIT_S)
+    except subprocess.TimeoutExpired:  # a process of the group that is not Python holds the pipes open
+        kill(process)
+        return process.communicate()
 
 
 def _stat(pid: int) -> list[str] | None:

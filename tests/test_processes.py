@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.processes import child, stop
+from tests.processes import child, run, stop
 
 IGNORES_CTRL_C = ("import signal, subprocess, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
                   "helper = subprocess.Popen(['sleep', '600']); print(helper.pid, flush=True); time.sleep(600)")
@@ -42,3 +42,17 @@ def test_a_child_is_killed_when_the_test_fails_while_it_runs() -> None:
     with pytest.raises(AssertionError), child([sys.executable, "-c", "import time; time.sleep(600)"]) as process:
         raise AssertionError("the test failed")
     assert process.returncode == -signal.SIGKILL
+
+
+HANGS = ("import subprocess, sys, threading, time; "
+         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+         "threading.Thread(target=time.sleep, args=(600,), name='stuck-writer').start(); time.sleep(600)")
+
+
+def test_a_hung_child_fails_the_test_with_the_stacks_of_its_group() -> None:
+    with pytest.raises(pytest.fail.Exception) as failure:
+        run([sys.executable, "-c", HANGS], timeout_s=2.0)
+    message = str(failure.value)
+    assert "still ran after 2 s" in message
+    assert message.count("Fatal Python error: Aborted") == 2  # the child and its own child
+    assert "threading.py" in message and 'File "<string>", line 1 in <module>' in message

@@ -88,13 +88,21 @@ def fleet(campaigns: list[dict[str, Any]], stations: list[dict[str, Any]]) -> li
     return [future.result() for future in futures]
 
 
+NO_PROFILER = {"distributed.worker.profile.enabled": False}
+"""Dask's statistical profiler off in the cluster's processes: it calls `sys._current_frames()` every 10 ms, which
+on CPython 3.11 before 3.11.9 can deadlock the interpreter against a garbage collection in another thread
+(python/cpython#106883, dask/distributed#8616): a campaign's worker process froze mid-run, every thread waiting
+for the interpreter lock. A fleet has no use for the profile (no dashboard is shown)."""
+
+
 @contextmanager
 def dask_runner(workers: int) -> Iterator[Any]:
-    """A Dask task runner on a local cluster of `workers` single-threaded processes, which this context owns and
-    closes in order: the runner's client first (when the flow ends), then the workers, then the scheduler. Dask's
-    own chatter stays off the terminal: below warnings while it runs, and all of it while it shuts down (a worker's
-    last heartbeat cut off by the close is not news)."""
+    """A Dask task runner on a local cluster of `workers` single-threaded processes (without Dask's profiler:
+    NO_PROFILER), which this context owns and closes in order: the runner's client first (when the flow ends), then
+    the workers, then the scheduler. Dask's own chatter stays off the terminal: below warnings while it runs, and all
+    of it while it shuts down (a worker's last heartbeat cut off by the close is not news)."""
     try:
+        import dask
         from distributed import LocalCluster
         from prefect_dask import DaskTaskRunner
     except ImportError:
@@ -103,12 +111,13 @@ def dask_runner(workers: int) -> Iterator[Any]:
     level = dask_log.level
     dask_log.setLevel(logging.WARNING)
     try:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.WARNING)
-        try:
-            yield DaskTaskRunner(address=cluster.scheduler_address)
-        finally:
-            _close_quietly(cluster)
+        with dask.config.set(NO_PROFILER):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.WARNING)
+            try:
+                yield DaskTaskRunner(address=cluster.scheduler_address)
+            finally:
+                _close_quietly(cluster)
     finally:
         dask_log.setLevel(level)
 

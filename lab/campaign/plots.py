@@ -87,17 +87,20 @@ def run_panels(positions: Sequence[float], quality: Sequence[float | None],
 
 class Renderer:
     """Draws figures in a worker process (`python -m lab.campaign.plots`), so that plotting never holds the interpreter
-    lock of the process that runs the station (its RunEngine and simulated twin share it). Requests are
-    pickled panels, answers PNG bytes, both length-prefixed on the worker's stdin and stdout."""
+    lock of the process that runs the station (its RunEngine and simulated twin share it). The worker starts with
+    the first figure (one worker, whichever threads ask at once). Requests are pickled panels, answers PNG bytes,
+    both length-prefixed on the worker's stdin and stdout."""
 
     def __init__(self) -> None:
-        self._worker = subprocess.Popen([sys.executable, "-m", "lab.campaign.plots"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE)
+        self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
     def png(self, panels: Sequence[Panel]) -> bytes:
         """`figure_png(panels)`, drawn in the worker."""
         with self._lock:
+            if self._worker is None:
+                self._worker = subprocess.Popen([sys.executable, "-m", "lab.campaign.plots"], stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE)
             assert self._worker.stdin is not None and self._worker.stdout is not None
             try:
                 _send(self._worker.stdin, pickle.dumps(list(panels)))
@@ -106,11 +109,11 @@ class Renderer:
                 raise RuntimeError(f"the figure worker stopped (exit code {self._worker.poll()})") from exc
 
     def close(self) -> None:
-        """Stop the worker."""
+        """Stop the worker, if it started."""
         with self._lock:
-            if self._worker.stdin is not None:
+            if self._worker is not None and self._worker.stdin is not None:
                 self._worker.stdin.close()
-            self._worker.wait()
+                self._worker.wait()
 
 
 def _send(stream: BinaryIO, payload: bytes) -> None:

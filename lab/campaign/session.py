@@ -78,7 +78,7 @@ class LabSession:
     abandoned: dict[str, str] = field(default_factory=dict)  # their samples: experiment id → where it was left
     _faults_seen: dict[str, int] = field(default_factory=dict)
     _latest: tuple[str, dict[str, Any], dict[str, np.ndarray]] | None = None  # uid, start, spectra: stored last
-    _renderer: Renderer | None = None  # started by the first figure
+    _renderer: Renderer = field(default_factory=Renderer)  # its worker starts with the first figure
 
     @property
     def transport(self) -> str:
@@ -103,8 +103,7 @@ class LabSession:
             self.drivers.close()
         if self.emulation is not None:
             self.emulation.stop()
-        if self._renderer is not None:
-            self._renderer.close()
+        self._renderer.close()
         _SESSIONS.pop(self.campaign_id, None)
 
     @property
@@ -289,8 +288,6 @@ class LabSession:
                                           {name: [r.params[name] for r in results] for name in numeric}))
 
     def _draw(self, panels: list[Panel]) -> bytes:
-        if self._renderer is None:
-            self._renderer = Renderer()
         return self._renderer.png(panels)
 
     def learn(self, result: ExperimentResult) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,18 @@ def test_two_tiny_campaigns_run_in_parallel_dask_workers(sdlab_home: Path, prefe
                     if row["campaign"].startswith("e2e-fleet")}
         assert [len(store.experiments(summary["campaign"])) for summary in summaries] == [1, 1]
     assert stations == {"e2e-fleet-0": "sim-graphene-1-fleet-0", "e2e-fleet-1": "sim-graphene-1-fleet-1"}
+
+
+def _profiling(dask_worker: Any) -> bool:
+    """Whether a Dask worker samples its threads' stacks (`sys._current_frames()`) in a periodic callback."""
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_the_fleets_cluster_runs_without_dasks_profiler() -> None:
+    pytest.importorskip("prefect_dask")
+    from distributed import Client
+
+    from lab.campaign.fleet import dask_runner
+
+    with dask_runner(1) as runner, Client(runner.address, set_as_default=False) as client:
+        assert list(client.run(_profiling).values()) == [False]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from lab.campaign.plots import Panel, Renderer, figure_png, progress_panels, run_panels
+from tests.processes import children
 
 PNG = b"\x89PNG"
 
@@ -39,3 +43,16 @@ def test_the_renderer_draws_in_a_worker_process_and_stops() -> None:
     assert renderer._worker.returncode == 0
     with pytest.raises(RuntimeError, match="figure worker stopped"):
         renderer.png([panel])
+
+
+def test_threads_asking_for_the_first_figures_at_once_share_one_worker() -> None:
+    renderer = Renderer()
+    panels = [[Panel(f"Raman {i}", "Raman shift (cm⁻¹)", [[1, 2, 3]], [[3, 1, i]])] for i in range(4)]
+    assert children(os.getpid(), b"lab.campaign.plots") == []  # nothing starts before a figure is asked for
+    try:
+        with ThreadPoolExecutor(len(panels)) as pool:
+            drawn = list(pool.map(renderer.png, panels))
+        assert drawn == [figure_png(p) for p in panels]
+        assert children(os.getpid(), b"lab.campaign.plots") == [renderer._worker.pid]
+    finally:
+        renderer.close()

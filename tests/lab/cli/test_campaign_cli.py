@@ -141,8 +141,8 @@ def test_a_campaign_killed_while_prefect_starts_leaves_no_server_and_resumes_cle
 @pytest.mark.e2e
 def test_a_fleet_prints_only_its_summary(tmp_path: Path, prefect_api: dict[str, str]) -> None:
     pytest.importorskip("prefect_dask")
-    # One worker: two campaigns writing at once can break the catalog server's table storage (a separate defect);
-    # the cluster starts and closes as with more.
+    # One worker process keeps the test light; the cluster starts and closes as with more (two workers writing to
+    # one catalog at once: tests/lab/campaign/test_fleet.py).
     result = run(sdlab_args("fleet", "--campaigns", "2", "--workers", "1", "--experiments", "2", "--spots", "4",
                             "--planner", "random"), env=sdlab_env(tmp_path, **prefect_api), timeout_s=600.0)
     assert result.returncode == 0, result.stderr
