@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 # Python caches compiled modules (__pycache__) even where the environment says not to: without the cache every
-# process compiles each module it imports again, ~10 s of CPU for a campaign's process.
+# process compiles again each module it imports that was not compiled at install (~2.5 ms a module).
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: simulate test bench lint clean
