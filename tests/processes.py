@@ -68,17 +68,16 @@ def run(args: Sequence[str], timeout_s: float = 120.0, **popen: Any) -> subproce
     `timeout_s` fails the test with the stack of every thread of every Python process of its group (each has
     `faulthandler` on and prints them at SIGABRT), so a hang in CI shows where it hangs."""
     popen.setdefault("stdin", subprocess.DEVNULL)
-    popen["env"] = {**(popen.get("env") or os.environ), "PYTHONFAULTHANDLER": "1"}
+    popen["env"] = {**(os.environ if popen.get("env") is None else popen["env"]), "PYTHONFAULTHANDLER": "1"}
     with child(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen) as process:
         try:
             out, err = process.communicate(timeout=timeout_s)
-            hung = False
         except subprocess.TimeoutExpired:
-            (out, err), hung = _stacks(process), True
-        if hung:
-            pytest.fail(f"{' '.join(args)} still ran after {timeout_s:.0f} s; its output:\n{out[-5000:]}\n"
-                        f"its threads:\n{err[-60000:]}", pytrace=False)
-    return subprocess.CompletedProcess(list(args), process.returncode, out, err)
+            out, err = _stacks(process)
+        else:
+            return subprocess.CompletedProcess(list(args), process.returncode, out, err)
+    pytest.fail(f"{' '.join(args)} still ran after {timeout_s:.0f} s; its output:\n{out[-5000:]}\n"
+                f"its threads:\n{err[-60000:]}", pytrace=False)
 
 
 def _stacks(process: subprocess.Popen[str]) -> tuple[str, str]:
