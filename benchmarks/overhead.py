@@ -149,7 +149,8 @@ def bare_loop(experiments: int, seed: int, planner: str, speedup: float | None, 
     from lab.analysis import graphene_outcome
     from lab.campaign.drivers import sim_drivers, station_twin
     from lab.campaign.plans import spot_grid
-    from lab.campaign.session import OBJECTIVE, campaign_plan
+    from lab.campaign.session import OBJECTIVE
+    from lab.campaign.space import campaign_plan
     from lab.settings import campaign_config, load_station
     from planners import Observation, make_planner
 

@@ -46,7 +46,8 @@ def _environment(home: Path) -> dict[str, str]:
 def check_history(home: Path, experiments: int) -> dict[str, Any]:
     """What the catalog holds after the last resume, and whether the saved planner equals a rebuilt one."""
     os.environ["SDLAB_HOME"] = str(home)
-    from lab.campaign.session import OBJECTIVE, campaign_plan
+    from lab.campaign.session import OBJECTIVE
+    from lab.campaign.space import campaign_plan
     from lab.history.records import load_record
     from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, RunStore
     from planners import Observation, make_planner

@@ -16,8 +16,7 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
-from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from devices.config import StationConfig
 from lab.campaign.prefect_server import ensure_server
@@ -141,12 +140,11 @@ def _close_quietly(cluster: Any) -> None:
 
 
 @contextmanager
-def shared_prefect_api() -> Iterator[str]:
+def shared_prefect_api() -> Iterator[str | None]:
     """Point Prefect (and the worker processes, which inherit this context) at one API: the configured one,
     or else this process's temporary server (`lab.campaign.prefect_server`), which each worker would otherwise try
     to start for itself."""
-    ensure_server()
-    url = get_current_settings().api.url or SubprocessASGIServer().api_url
+    url = ensure_server()
     with temporary_settings({PREFECT_API_URL: url}):
         yield url
 

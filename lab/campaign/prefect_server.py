@@ -12,20 +12,26 @@ health is awaited, so Prefect never starts another one.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import random
+import socket
 import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 import prefect
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import get_current_settings
 
 from lab.errors import ServiceError
 from lab.home import sdlab_home
 from lab.reaper import helper_group
+
+if TYPE_CHECKING:
+    from prefect.server.api.server import SubprocessASGIServer
 
 HEALTH_POLL_S = 0.2  # between health checks while the server starts
 HEALTH_TIMEOUT_S = 2.0  # a check a busy server does not answer in time is simply made again
@@ -37,6 +43,21 @@ def server_log() -> str:
     folder = sdlab_home() / "logs"
     folder.mkdir(exist_ok=True)
     return str(folder / "prefect-server.log")
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on now (Prefect's own choice: a free one of 8000–8999)."""
+    draw = random.SystemRandom()  # leaves the process's random state alone
+    for _ in range(100):
+        port = draw.randrange(8000, 9000)
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise ServiceError("no free loopback port in 8000–8999 for Prefect's temporary server; set PREFECT_API_URL to a "
+                       "running Prefect server (e.g. sdlab ui) instead")
 
 
 def _launch(port: int) -> subprocess.Popen[bytes]:
@@ -73,18 +94,25 @@ def _await_health(server: SubprocessASGIServer, timeout_s: float) -> None:
         time.sleep(HEALTH_POLL_S)
 
 
-def ensure_server() -> None:
+def ensure_server() -> str | None:
     """Start Prefect's temporary server unless a Prefect API is configured or it runs already; return once it
-    answers. ServiceError (one line) when it does not start; it is then stopped."""
+    answers, with the API's URL (None: no API is configured and temporary servers are off). ServiceError (one line)
+    when it does not start; it is then stopped."""
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled:
-        return
+        return settings.api.url
     with _lock:
+        if "prefect.server.api.server" in sys.modules:  # Prefect imports it to start a server of its own
+            from prefect.server.api.server import SubprocessASGIServer
+
+            if SubprocessASGIServer().running:
+                return SubprocessASGIServer().api_url
+        port = _free_port()
+        process = _launch(port)  # first: the server starts while the next ~3 s of imports run
+        from prefect.server.api.server import SubprocessASGIServer
+
         server = SubprocessASGIServer()
-        if server.running:
-            return
-        server.port = server.find_available_port()
-        server.server_process = _launch(server.port)
+        server.port, server.server_process = port, process
         server.running = True  # Prefect's own uses find it running, so they never start another
         atexit.register(server.stop)
         try:
@@ -92,6 +120,7 @@ def ensure_server() -> None:
         except BaseException:
             server.stop()
             raise
+        return server.api_url
 
 
 class PrefectStart(threading.Thread):

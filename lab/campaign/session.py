@@ -23,6 +23,7 @@ from lab.analysis.spectrum import raman_shift
 from lab.campaign.drivers import DriverSet, build_drivers, station_twin
 from lab.campaign.plans import characterize, cvd_growth, run_engine, safe_state, spot_grid
 from lab.campaign.plots import Panel, Renderer, progress_panels, run_panels
+from lab.campaign.space import campaign_plan
 from lab.errors import UserError
 from lab.history.records import CampaignRecord, open_record
 from lab.history.store import CHARACTERIZATION_PLAN, GROWTH_PLAN, ArrayCollector, RunStore
@@ -30,11 +31,11 @@ from lab.home import sdlab_home
 from lab.materials import Material
 from lab.recipe import Recipe
 from lab.safety.latch import LatchedError
-from lab.safety.limits import check, check_space
+from lab.safety.limits import check
 from lab.safety.safeguards import Safeguards
 from lab.settings import CampaignConfig
-from lab.slots import LOCAL_TEMPERATURE, SLOT, run_space, slot_conditions
-from planners import Objective, Observation, Planner, Space, make_planner
+from lab.slots import LOCAL_TEMPERATURE, SLOT, slot_conditions
+from planners import Objective, Observation, Planner, make_planner
 from simulators.emulators.station import EmulatedStation, start_emulated_station
 
 OBJECTIVE = Objective("quality", maximize=True)
@@ -385,35 +386,6 @@ def warm_start(planner: Planner, store: RunStore, source: str) -> int:
 
 
 _SESSIONS: dict[str, LabSession] = {}
-
-
-def campaign_plan(campaign: CampaignConfig, station_config: StationConfig) -> tuple[Space, Recipe]:
-    """The campaign's search space and default recipe, checked against the station before anything runs.
-
-    Raises UserError when the station cannot grow the material, the recipe names unknown settings, or any
-    corner of the space breaks the station's limits.
-    """
-    material = campaign.material_spec
-    if station_config.material != material.kind:
-        raise UserError(f"campaign material {material.name} needs a {material.kind} station, but station "
-                        f"{station_config.name} is a {station_config.material} station; pick a {material.kind} "
-                        "station config")
-    space = material.space()
-    recipe_type = material.recipe_type
-    carrier = max(recipe_type().ar_sccm, station_config.limits.min_carrier_sccm)  # the interlock's minimum
-    try:
-        defaults = recipe_type.from_params({"ar_sccm": carrier, **material.defaults(), **campaign.recipe})
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"campaign recipe: {exc}") from None
-    if campaign.substrates == 1:
-        check_space(space, defaults, station_config)
-        return space, defaults
-    slots = [slot.name for slot in station_config.holder.slots]
-    if campaign.substrates > len(slots):
-        raise UserError(f"--substrates {campaign.substrates}: station {station_config.name}'s holder has "
-                        f"{len(slots)} slot(s) (holder.slots in its config)")
-    check_space(space, defaults, station_config, slots)
-    return run_space(space, station_config), defaults
 
 
 def open_session(campaign: CampaignConfig, station_config: StationConfig, store: RunStore, *,

@@ -202,13 +202,14 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
     A run campaign (an approved box in its settings) is answered by an approval desk in the terminal or the UI;
     when it stops for want of approval, the summary is followed by how to continue, and the exit code is 1.
     """
-    from lab.campaign.approval import ApprovedBox, CampaignStopped
-    from lab.campaign.session import ExperimentResult, campaign_plan, open_session
+    from lab.campaign.space import campaign_plan
     from lab.history.records import CampaignRecord, open_record, running
 
     space, _ = campaign_plan(settings, station)  # refuse a bad material, recipe, space or box before anything starts
     _refuse_latched(station.name)
     if settings.approved is not None:
+        from lab.campaign.approval import ApprovedBox
+
         ApprovedBox.within(settings.approved, space)
         _refuse_unanswerable(approve_in)
     if settings.warm_start is not None:  # refused before anything is recorded
@@ -218,18 +219,24 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
         with RunStore() as store:
             warm_start_rows(store, settings.warm_start)
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
-    from lab.campaign.flows import campaign
+    from lab.history.servers import start_catalog_server
+
+    started = time.perf_counter()
+    catalog = start_catalog_server()  # the servers come up while the rest is imported and the station starts
     from lab.campaign.prefect_server import start_prefect
+
+    prefect = start_prefect()
+    from lab.campaign.approval import CampaignStopped
+    from lab.campaign.flows import campaign
+    from lab.campaign.session import ExperimentResult, open_session
     from lab.cli.approval_desk import ApprovalDesk
     from lab.history.store import RunStore
 
     cid = settings.campaign_id
-    started = time.perf_counter()
     stopped = None
-    prefect = start_prefect()  # comes up while the catalog and the station start
-    with RunStore() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                       TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
-                                       console=console) as progress:
+    with RunStore(server=catalog) as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                                     MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                                     TimeElapsedColumn(), console=console) as progress:
         session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
         done = len(session.results)
         continued = f"resumed after {done}" if done or resumed else None

@@ -1,7 +1,8 @@
 """The run history: the tiled catalog of every Bluesky document, and what is read from it.
 
-- `store`: the catalog (`RunStore`), its embedded tiled server (`CatalogServer`) and background writer.
-- `servers`: the record of which process serves a catalog directory.
+- `store`: the catalog (`RunStore`) and its background writer.
+- `servers`: the embedded tiled server of a catalog directory (`CatalogServer`, a child process), and the record of
+  which process serves it (light: the command line starts a server without importing tiled).
 - `catalog_server`: the child process that serves a catalog directory (`python -m lab.history.catalog_server`).
 - `tables`: campaigns and experiments as filtered tables, exported with pandas.
 - `records`: campaign records, what a campaign was started with, so that it can be resumed.

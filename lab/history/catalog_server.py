@@ -1,4 +1,4 @@
-"""The child process of `lab.history.store.CatalogServer`: serve a catalog directory with tiled on loopback
+"""The child process of `lab.history.servers.CatalogServer`: serve a catalog directory with tiled on loopback
 (as `SimpleTiledServer` would, its tables safe under concurrent writers), announce `{"uri": ...}` on stdout; on the
 line `stop` finish the requests and exit, and when stdin closes without it (the parent died) exit at once, as the
 server would have died with the parent in-process. Every way out ends the process, also an error (a parent killed

@@ -9,13 +9,9 @@ tables keep scalars only.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,44 +28,24 @@ from bluesky.callbacks.tiled_writer import TiledWriter
 from tiled.client import from_uri
 from tiled.queries import Key
 
-from lab.history.catalog_server import STOP
 from lab.history.schemas import compile_document_schemas
-from lab.history.servers import forget_server, live_server, record_server
-from lab.home import sdlab_home
+from lab.history.servers import (
+    CATALOG_URI,
+    CatalogServer,
+    catalog_directory,
+    forget_server,
+    live_server,
+    record_server,
+)
 from lab.slots import SAMPLE_KEYS
 
 GROWTH_PLAN = "cvd_growth"
 CHARACTERIZATION_PLAN = "characterize"
-CATALOG_URI = "SDLAB_CATALOG_URI"  # a remote catalog (tiled URI with api_key) to use instead of the local one
 
 
 def iso(timestamp: float) -> str:
     """Epoch seconds as an ISO date-time (UTC, seconds)."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
-
-
-class CatalogServer:
-    """The embedded tiled server (`SimpleTiledServer`, loopback) of a catalog directory, in a child process
-    (`python -m lab.history.catalog_server DIRECTORY`), so that serving never competes with the station for this
-    process's interpreter. It stops when closed, and at once when this process dies (its stdin closes)."""
-
-    def __init__(self, directory: Path) -> None:
-        self._process = subprocess.Popen([sys.executable, "-m", "lab.history.catalog_server", str(directory)],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the catalog server for {directory} did not start (exit code "
-                               f"{self._process.wait()}); see {directory / 'error.log'}")
-        self.uri: str = json.loads(line)["uri"]
-
-    def close(self) -> None:
-        """Stop serving (the child finishes its requests and exits)."""
-        assert self._process.stdin is not None
-        with contextlib.suppress(BrokenPipeError):  # the child is already gone
-            self._process.stdin.write(STOP + "\n")
-            self._process.stdin.close()
-        self._process.wait()
 
 
 RETRY_UNREACHED_S = 120.0  # how long a write waits for a catalog server that does not answer (e.g. restarting)
@@ -148,15 +124,16 @@ class RunStore:
     through `client` first waits for them, so a reader always sees what this store was given to write.
     """
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory or sdlab_home() / "catalog"
+    def __init__(self, directory: Path | None = None, server: CatalogServer | None = None) -> None:
+        """`server`: one started beforehand for this catalog (`start_catalog_server`), which this store then owns."""
+        self.directory = directory or catalog_directory()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._server: CatalogServer | None = None
-        uri = os.environ.get(CATALOG_URI) if directory is None else None
+        self._server = server
+        uri = os.environ.get(CATALOG_URI) if directory is None and server is None else None
         if not uri:
-            info = live_server(self.directory)
+            info = live_server(self.directory) if server is None else None
             if info is None:
-                self._server = CatalogServer(self.directory)
+                self._server = server or CatalogServer(self.directory)
                 record_server(self.directory, os.getpid(), self._server.uri)
             uri = self._server.uri if self._server else info["uri"]
         self._client = from_uri(uri)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.campaign.session import ExperimentResult, LabSession, campaign_plan, open_session
+from lab.campaign.session import ExperimentResult, LabSession, open_session
+from lab.campaign.space import campaign_plan
 from lab.errors import UserError
 from lab.history.store import GROWTH_PLAN, RunStore
 from lab.settings import campaign_config, load_station

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from devices.config import PUMP_LINE, StationConfig
 from lab.campaign.drivers import sim_drivers
-from lab.campaign.session import campaign_plan
+from lab.campaign.space import campaign_plan
 from lab.errors import UserError, describe_validation
 from lab.safety.audit import AuditLog
 from lab.safety.interlock import Interlock
