@@ -9,5 +9,6 @@ One subpackage per concern, each importing only the ones below it (import-linter
 - `safety`: limits, interlock, latch, watchdog, suspenders, audit log.
 - `analysis`: Raman and PL spectra → figures of merit (pure: no Prefect, no Bluesky).
 - shared by all: `materials` (what can be grown), `recipe` (growth recipes), `errors` (`UserError`),
-  `home` (`$SDLAB_HOME`), `reaper` (helper processes that die with their owner).
+  `home` (`$SDLAB_HOME`), `reaper` (helper processes that die with their owner), `heap` (the garbage collector
+  while a campaign process builds its lasting heap).
 """

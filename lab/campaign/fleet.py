@@ -21,6 +21,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from devices.config import StationConfig
 from lab.campaign.prefect_server import ensure_server
 from lab.errors import UserError
+from lab.heap import building_heap
 from lab.history.store import RunStore
 from lab.settings import CampaignConfig, campaign_config, load_station
 from planners import DEFAULT_PLANNER
@@ -40,8 +41,9 @@ def run_campaign(config: CampaignConfig, station: StationConfig, transport: str 
     from lab.history.records import CampaignRecord, open_record
 
     open_record(CampaignRecord(config, station, transport))
-    with RunStore() as store:
+    with building_heap() as settle, RunStore() as store:
         session = open_session(config, station, store, transport=transport)
+        settle()
         try:
             return campaign.with_options(flow_run_name=config.campaign_id)(config.campaign_id)
         finally:

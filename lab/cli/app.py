@@ -3,6 +3,8 @@ wrong; a helper service that does not start exits 1 with one line."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from functools import cache
 
@@ -15,6 +17,8 @@ from lab.errors import ServiceError, UserError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=HELP_MARKUP, help="sdlab: a self-driving lab for CVD growth of 2D materials.")
 USAGE_ERROR = typer.BadParameter.__mro__[1]  # click's UsageError as bundled with typer (bad options, values)
+atexit.register(gc.freeze)  # the last exit handler to run: the interpreter's exit then skips a last walk over every
+# object, ~1.5 s in a process with a campaign's stack imported
 
 
 @app.callback()

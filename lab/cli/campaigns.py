@@ -219,6 +219,7 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
         with RunStore() as store:
             warm_start_rows(store, settings.warm_start)
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
+    from lab.heap import building_heap
     from lab.history.servers import start_catalog_server
 
     started = time.perf_counter()
@@ -226,48 +227,50 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
     from lab.campaign.prefect_server import start_prefect
 
     prefect = start_prefect()
-    from lab.campaign.approval import CampaignStopped
-    from lab.campaign.flows import campaign
-    from lab.campaign.session import ExperimentResult, open_session
-    from lab.cli.approval_desk import ApprovalDesk
-    from lab.history.store import RunStore
+    with building_heap() as settle:  # the stack is imported and the session built
+        from lab.campaign.approval import CampaignStopped
+        from lab.campaign.flows import campaign
+        from lab.campaign.session import ExperimentResult, open_session
+        from lab.cli.approval_desk import ApprovalDesk
+        from lab.history.store import RunStore
 
-    cid = settings.campaign_id
-    stopped = None
-    with RunStore(server=catalog) as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                                     MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                                                     TimeElapsedColumn(), console=console) as progress:
-        session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
-        done = len(session.results)
-        continued = f"resumed after {done}" if done or resumed else None
-        bar = progress.add_task(cid, total=settings.experiments, completed=done,
-                                status=continued or "starting Prefect…")
-        if session.aborted:
-            console.print(f"marked aborted and planned again: {', '.join(session.aborted)}")
-            console.print("abandoned samples: " + "; ".join(f"{experiment} {where}" for experiment, where
-                                                            in session.abandoned.items()) +
-                          ": take them out when the station is next opened", soft_wrap=True)
+        cid = settings.campaign_id
+        stopped = None
+        with RunStore(server=catalog) as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                                         MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                                         TimeElapsedColumn(), console=console) as progress:
+            session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
+            settle()
+            done = len(session.results)
+            continued = f"resumed after {done}" if done or resumed else None
+            bar = progress.add_task(cid, total=settings.experiments, completed=done,
+                                    status=continued or "starting Prefect…")
+            if session.aborted:
+                console.print(f"marked aborted and planned again: {', '.join(session.aborted)}")
+                console.print("abandoned samples: " + "; ".join(f"{experiment} {where}" for experiment, where
+                                                                in session.abandoned.items()) +
+                              ": take them out when the station is next opened", soft_wrap=True)
 
-        def advance(result: ExperimentResult) -> None:
-            best = session.best()
-            shown = "failed" if result.quality is None else f"{result.quality:.3f}"
-            best_shown = "-" if best is None else f"{best.quality:.3f}"
-            progress.update(bar, advance=1, status=f"last {shown}  best {best_shown}")
+            def advance(result: ExperimentResult) -> None:
+                best = session.best()
+                shown = "failed" if result.quality is None else f"{result.quality:.3f}"
+                best_shown = "-" if best is None else f"{best.quality:.3f}"
+                progress.update(bar, advance=1, status=f"last {shown}  best {best_shown}")
 
-        session.listeners.append(advance)
-        desk = (nullcontext() if settings.approved is None else
-                ApprovalDesk(cid, datetime.now(UTC), console, terminal=approve_in is ApproveIn.terminal,
-                             progress=progress))
-        try:
-            name = f"{cid}-from-{done}" if continued else cid
-            prefect.wait()
-            progress.update(bar, status=continued or "running")
-            with desk, running(cid):
-                campaign.with_options(flow_run_name=name)(cid)
-        except CampaignStopped as exc:
-            stopped = exc
-        finally:
-            session.close()
+            session.listeners.append(advance)
+            desk = (nullcontext() if settings.approved is None else
+                    ApprovalDesk(cid, datetime.now(UTC), console, terminal=approve_in is ApproveIn.terminal,
+                                 progress=progress))
+            try:
+                name = f"{cid}-from-{done}" if continued else cid
+                prefect.wait()
+                progress.update(bar, status=continued or "running")
+                with desk, running(cid):
+                    campaign.with_options(flow_run_name=name)(cid)
+            except CampaignStopped as exc:
+                stopped = exc
+            finally:
+                session.close()
     _summary(session.campaign_id, session.best(), session.results, time.perf_counter() - started)
     if session.transport == "serial":
         faults = session.fault_totals()

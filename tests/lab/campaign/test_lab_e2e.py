@@ -87,14 +87,21 @@ def test_a_second_process_reads_the_history(finished_campaign, sdlab_home: Path)
     assert all(row["experiment_id"].startswith("e2e-graphene/") for row in rows)
 
 
+PAGE = 200  # Prefect's API answers at most this many logs at once (PREFECT_API_DEFAULT_LIMIT)
+
+
 def test_the_flow_runs_logs_tell_each_experiment_and_its_growth_steps(finished_campaign) -> None:
     from prefect.client.orchestration import get_client
     from prefect.logging.handlers import APILogHandler
 
     session, *_ = finished_campaign
     APILogHandler().flush()
+    messages, page = [], ["first"]
     with get_client(sync_client=True) as client:
-        messages = [log.message for log in client.read_logs() if "e2e-graphene/" in log.message]
+        while page:  # every log of the server, a page at a time (one page holds at most 200, other tests' too)
+            page = [log.message for log in client.read_logs(limit=PAGE, offset=len(messages))]
+            messages += page
+    messages = [message for message in messages if "e2e-graphene/" in message]
     for result in session.results:
         told = [m for m in messages if m.startswith(f"experiment {result.experiment_id}: ")]
         assert len(told) == 1, messages
