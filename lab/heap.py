@@ -1,4 +1,4 @@
-"""The garbage collector while a campaign process builds its lasting heap.
+"""The garbage collector while a process builds its lasting heap (a campaign's stack and session, a server's app).
 
 Starting a campaign imports Prefect, torch, tiled and Bluesky and builds the station, the planner and the clients:
 a few million objects that last to the end, and next to no garbage. The cyclic garbage collector meanwhile runs
@@ -31,5 +31,19 @@ def building_heap() -> Iterator[Callable[[], None]]:
         yield settle
     finally:
         gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def lasting_heap() -> Iterator[None]:
+    """Pause the collector for the block and freeze what the block built for good: for a process that builds in the
+    block what it keeps until it exits (a server's app)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
         if enabled:
             gc.enable()

@@ -19,7 +19,7 @@ from tests.processes import child, children, kill_all, run, running, sdlab_args,
 
 STATIONS = Path(lab.__file__).parent / "stations"
 GRAPHENE_STATION = STATIONS / "graphene-sim.yaml"
-SERVER = b"prefect.server.api.server:create_app"  # in the command line of Prefect's temporary server
+SERVER = b"lab.campaign.prefect_server:server_app"  # in the command line of Prefect's temporary server
 
 
 @pytest.fixture
