@@ -1,0 +1,54 @@
+"""The garbage collector around what a process builds to keep (lab.heap)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from lab.heap import building_heap, lasting_heap
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """Whatever the test leaves, this worker's collector is as it was: enabled, nothing frozen."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_campaigns_heap_is_left_alone_while_it_runs_and_collected_as_before_once_it_ends(collector: None) -> None:
+    with building_heap() as settle:
+        assert not gc.isenabled()  # paused while the stack is imported and the session built
+        built = [[index] for index in range(1000)]
+        settle()
+        assert gc.isenabled() and gc.get_freeze_count() >= len(built)  # what was built is out of the passes
+        frozen = gc.get_freeze_count()
+        cycle: list[object] = []
+        cycle.append(cycle)  # garbage made while the campaign runs is collected as usual
+        assert gc.is_tracked(cycle) and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # collected as before: nothing kept for good
+
+
+def test_a_failure_while_the_heap_is_built_leaves_the_collector_as_it_was(collector: None) -> None:
+    with pytest.raises(RuntimeError), building_heap():
+        raise RuntimeError("the session did not open")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    with building_heap() as settle:
+        settle()
+    assert not gc.isenabled()  # a collector that was off stays off
+
+
+def test_a_servers_app_is_frozen_for_good_and_the_collector_runs_again(collector: None) -> None:
+    with lasting_heap():
+        assert not gc.isenabled()
+        app = {"routes": [[index] for index in range(1000)]}
+    assert gc.isenabled() and gc.get_freeze_count() >= len(app["routes"])
+    with pytest.raises(RuntimeError), lasting_heap():
+        raise RuntimeError("the app could not be built")
+    assert gc.isenabled()
