@@ -7,6 +7,6 @@
 - `tables`: campaigns and experiments as filtered tables, exported with pandas.
 - `records`: campaign records, what a campaign was started with, so that it can be resumed.
 
-Imports: `devices`, `planners`, `lab.materials`, `lab.errors`, `lab.home`; never campaign, safety, design or
-command-line code.
+Imports: `devices`, `planners`, `lab.materials`, `lab.errors`, `lab.home`, `lab.heap`; never campaign, safety, design
+or command-line code.
 """
