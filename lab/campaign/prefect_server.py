@@ -12,9 +12,7 @@ health is awaited, so Prefect never starts another one.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -47,18 +45,10 @@ def server_log() -> str:
 
 
 def _free_port() -> int:
-    """A loopback port nothing listens on now (Prefect's own choice: a free one of 8000–8999)."""
-    draw = random.SystemRandom()  # leaves the process's random state alone
-    for _ in range(100):
-        port = draw.randrange(8000, 9000)
-        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise ServiceError("no free loopback port in 8000–8999 for Prefect's temporary server; set PREFECT_API_URL to a "
-                       "running Prefect server (e.g. sdlab ui) instead")
+    """A loopback port nothing uses now, chosen by the system."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _launch(port: int) -> subprocess.Popen[bytes]:
