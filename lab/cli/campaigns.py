@@ -220,10 +220,10 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
             warm_start_rows(store, settings.warm_start)
     open_record(CampaignRecord(settings, station, transport, fault_rate))  # or refuse an incompatible resume
     from lab.heap import building_heap
-    from lab.history.servers import start_catalog_server
+    from lab.history.servers import reach_catalog
 
     started = time.perf_counter()
-    catalog = start_catalog_server()  # the servers come up while the rest is imported and the station starts
+    catalog = reach_catalog()  # the servers come up while the rest is imported and the station starts
     from lab.campaign.prefect_server import start_prefect
 
     prefect = start_prefect()
@@ -236,9 +236,9 @@ def _run_campaign(settings: Any, station: Any, transport: str, fault_rate: float
 
         cid = settings.campaign_id
         stopped = None
-        with RunStore(server=catalog) as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                                         MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                                                         TimeElapsedColumn(), console=console) as progress:
+        with RunStore(catalog=catalog) as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                                          MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                                          TimeElapsedColumn(), console=console) as progress:
             session = open_session(settings, station, store, transport=transport, fault_rate=fault_rate)
             settle()
             done = len(session.results)

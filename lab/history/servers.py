@@ -55,12 +55,16 @@ class CatalogServer:
         self._process.wait()
 
 
-def start_catalog_server() -> CatalogServer | None:
-    """A server for the local catalog, starting, when a `RunStore()` would need one (neither `$SDLAB_CATALOG_URI`
-    nor a live server of the catalog): give it to that store (`RunStore(server=...)`), which then owns it."""
-    directory = catalog_directory()
-    if os.environ.get(CATALOG_URI) or live_server(directory) is not None:
-        return None
+def reach_catalog(directory: Path | None = None) -> str | CatalogServer:
+    """Where a store of `directory` writes (default: the local catalog, or the one `$SDLAB_CATALOG_URI` names): the
+    address of a catalog that is served already, or else a server of it, starting now (`RunStore(catalog=...)` takes
+    either; a server given to a store is owned by it)."""
+    if directory is None and (uri := os.environ.get(CATALOG_URI)):
+        return uri
+    directory = directory or catalog_directory()
+    info = live_server(directory)
+    if info is not None:
+        return info["uri"]
     directory.mkdir(parents=True, exist_ok=True)
     return CatalogServer(directory)
 

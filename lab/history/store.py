@@ -29,14 +29,7 @@ from tiled.client import from_uri
 from tiled.queries import Key
 
 from lab.history.schemas import compile_document_schemas
-from lab.history.servers import (
-    CATALOG_URI,
-    CatalogServer,
-    catalog_directory,
-    forget_server,
-    live_server,
-    record_server,
-)
+from lab.history.servers import CatalogServer, catalog_directory, forget_server, reach_catalog, record_server
 from lab.slots import SAMPLE_KEYS
 
 GROWTH_PLAN = "cvd_growth"
@@ -124,19 +117,15 @@ class RunStore:
     through `client` first waits for them, so a reader always sees what this store was given to write.
     """
 
-    def __init__(self, directory: Path | None = None, server: CatalogServer | None = None) -> None:
-        """`server`: one started beforehand for this catalog (`start_catalog_server`), which this store then owns."""
+    def __init__(self, directory: Path | None = None, catalog: str | CatalogServer | None = None) -> None:
+        """`catalog`: what `reach_catalog(directory)` gave beforehand (by default it is asked now)."""
         self.directory = directory or catalog_directory()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._server = server
-        uri = os.environ.get(CATALOG_URI) if directory is None and server is None else None
-        if not uri:
-            info = live_server(self.directory) if server is None else None
-            if info is None:
-                self._server = server or CatalogServer(self.directory)
-                record_server(self.directory, os.getpid(), self._server.uri)
-            uri = self._server.uri if self._server else info["uri"]
-        self._client = from_uri(uri)
+        catalog = catalog or reach_catalog(directory)
+        self._server = catalog if isinstance(catalog, CatalogServer) else None
+        if self._server is not None:
+            record_server(self.directory, os.getpid(), self._server.uri)
+        self._client = from_uri(catalog if isinstance(catalog, str) else catalog.uri)
         self._writes = BackgroundWriter()
         compile_document_schemas()
 

@@ -139,18 +139,19 @@ def test_the_server_creates_a_new_catalog_in_its_own_process_and_leaves_an_exist
 
 def test_a_server_started_before_its_store_is_announced_by_the_store_and_stops_with_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lab.history.servers import CATALOG_URI, catalog_directory, live_server, start_catalog_server
+    from lab.history.servers import CATALOG_URI, CatalogServer, catalog_directory, live_server, reach_catalog
     from lab.history.store import RunStore
 
     monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
-    monkeypatch.setenv(CATALOG_URI, "http://127.0.0.1:1/api/v1?api_key=lab")
-    assert start_catalog_server() is None  # a lab's shared catalog: no local server
+    shared = "http://127.0.0.1:1/api/v1?api_key=lab"
+    monkeypatch.setenv(CATALOG_URI, shared)
+    assert reach_catalog() == shared  # a lab's shared catalog: no local server
     monkeypatch.delenv(CATALOG_URI)
-    server = start_catalog_server()
-    assert server is not None and live_server(catalog_directory()) is None  # starting, not yet announced
-    with RunStore(server=server) as store:
+    server = reach_catalog()
+    assert isinstance(server, CatalogServer) and live_server(catalog_directory()) is None  # starting, not announced
+    with RunStore(catalog=server) as store:
         assert live_server(catalog_directory()) == {"pid": os.getpid(), "uri": server.uri}
-        assert start_catalog_server() is None  # served already
+        assert reach_catalog() == server.uri  # served already: no second server
         store.client.create_container(key="kept")
     assert live_server(catalog_directory()) is None and server._process.poll() == 0
     with RunStore() as store:  # the next store serves the same catalog
