@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from devices.config import StationConfig
 from lab.errors import UserError, describe_validation
+from lab.files import read_text
 from lab.materials import Material, parse_material
 from planners import DEFAULT_PLANNER, make_planner
 
@@ -75,60 +74,6 @@ class CampaignConfig(BaseModel):
         if name not in make_planner.names():
             raise ValueError(f"unknown planner {name!r}; choose one of: {', '.join(make_planner.names())}")
         return name
-
-
-MAX_FILE_BYTES = 1 << 20  # station and campaign files are a few kB; anything over this is not one
-
-
-def read_text(path: Path, what: str, limit: int = MAX_FILE_BYTES) -> str:
-    """The UTF-8 text of the regular file at `path` (at most `limit` bytes), or a one-line UserError saying what is
-    wrong with it: missing, a broken symlink, a directory, a FIFO/socket/device (never opened blocking, so never a
-    hang), empty, too big, binary or not UTF-8. Every file the CLI reads goes through here."""
-    path = Path(path)
-    name = f"{what} file {path}"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise UserError(f"{name} is a broken symlink (to {os.readlink(path)}): point it at the file or give the "
-                            "file's own path") from None
-        raise UserError(f"{name} does not exist") from None
-    except IsADirectoryError:
-        raise UserError(f"{name} is a directory: give the path of a file in it") from None
-    except OSError as exc:
-        raise UserError(f"{name} cannot be opened: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise UserError(f"{name} is a directory: give the path of a file in it")
-        if not stat.S_ISREG(info.st_mode):
-            raise UserError(f"{name} is not a regular file (a FIFO, socket or device): save the settings to a file "
-                            "and give its path")
-        data = _read_at_most(fd, limit + 1)
-    except OSError as exc:
-        raise UserError(f"{name} cannot be read: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise UserError(f"{name} is over {limit // 1024} kB, too big for a {what} file: give the right file")
-    if not data.strip():
-        raise UserError(f"{name} is empty: write the settings into it (see the README)")
-    if b"\0" in data:
-        raise UserError(f"{name} is binary, not text: give the YAML file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): save it as "
-                        "UTF-8") from None
-
-
-def _read_at_most(fd: int, size: int) -> bytes:
-    """Up to `size` bytes from the open file `fd`."""
-    chunks: list[bytes] = []
-    while size > 0 and (chunk := os.read(fd, min(size, 1 << 16))):
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def read_yaml(path: Path, what: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from rich.table import Table
 from lab.cli.common import console, plural
 from lab.cli.history import Format
 from lab.errors import UserError
+from lab.files import writable_file, writable_folder
 
 SHOWN = {"graphene": ("layers", "i2d_ig", "id_ig", "fwhm_2d", "g_center", "2d_center"),
          "tmd": ("layers", "delta", "e12g", "a1g", "pl_gap_ev", "pl_fwhm_mev")}
@@ -35,9 +36,10 @@ def analyze_command(
     axis: Annotated[str | None, typer.Option(help="Text files: the axis unit, cm-1, nm or eV (default: from the "
                                                   "header, else the values; eV is PL).")] = None,
     substrate: Annotated[str, typer.Option(help="TMDs: SiO2/Si or sapphire.")] = "SiO2/Si",
-    format: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
-    output: Annotated[Path | None, typer.Option(help="Write the records to this file (.csv or .json by suffix, "
-                                                     "else --format) instead of stdout.")] = None,
+    format: Annotated[Format | None, typer.Option("--format", help="table (default), csv or json.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the records to this file instead of stdout (.csv or "
+                                                     ".json: the suffix chooses the format; another suffix: give "
+                                                     "--format csv or json).")] = None,
     plots: Annotated[Path | None, typer.Option(help="Write a PNG per spectrum (maps: one per figure) here.")
                      ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes fitting in parallel, from 5000 spectra on "
@@ -55,8 +57,9 @@ def analyze_command(
         found = parse_material(material)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    if plots is not None and plots.exists() and not plots.is_dir():
-        raise UserError(f"--plots {plots} is a file; give a directory")
+    shown = _shown_as(format, output)
+    if plots is not None:
+        writable_folder(plots, "--plots")
     files_read = [read_spectra(file, axis) for file in files]  # every file read before anything is fitted
     for read in files_read:
         if laser_nm is None and read.laser_nm is None and any(s.unit == "nm" for s in read.spectra):
@@ -71,7 +74,7 @@ def analyze_command(
             records += [{"file": read.path, **record} for record in fitted]
             if plots is not None:
                 _plot(read, fitted, target, plots)
-    _emit(records, found.kind, format, output)
+    _emit(records, found.kind, shown, output)
 
 
 def _progress(total: int) -> Progress:
@@ -83,7 +86,7 @@ def _progress(total: int) -> Progress:
 def _plot(read: Any, fitted: list[dict[str, Any]], target: Any, out: Path) -> None:
     from lab.spectra.plots import map_plots, spectrum_plot
 
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(exist_ok=True)
     if read.is_map:
         map_plots(fitted, target.kind, out, Path(read.path).stem)
         return
@@ -92,12 +95,27 @@ def _plot(read: Any, fitted: list[dict[str, Any]], target: Any, out: Path) -> No
             spectrum_plot(raw, {"file": read.path, **record}, target.laser_nm, out)
 
 
+def _shown_as(format: Format | None, output: Path | None) -> Format:
+    """How the records are shown: a table by default; written to `output`, in the format its suffix chooses (which
+    --format may only repeat) or, for another suffix, the one --format names. UserError for what contradicts."""
+    if output is None:
+        return format or Format.table
+    writable_file(output, "--output")
+    by_suffix = {".csv": Format.csv, ".json": Format.json}.get(output.suffix)
+    if format is Format.table:
+        raise UserError(f"--format table prints to the terminal; --output {output} writes csv or json: drop one")
+    if by_suffix is not None and format not in (None, by_suffix):
+        raise UserError(f"--format {format.value} does not apply to --output {output}: the file's suffix chooses "
+                        "its format; drop --format")
+    if by_suffix is None and format is None:
+        raise UserError(f"--output {output}: end the name in .csv or .json, or give --format csv or json")
+    return by_suffix or format
+
+
 def _emit(records: list[dict[str, Any]], kind: str, format: Format, output: Path | None) -> None:
     import pandas as pd
 
-    if output is not None and output.suffix in (".csv", ".json"):
-        format = Format(output.suffix[1:])
-    if format is Format.table and output is None:
+    if format is Format.table:
         _print_table(records, kind)
         return
     text = json.dumps(records, indent=1) if format is not Format.csv else pd.DataFrame(records).to_csv(index=False)

@@ -3,6 +3,7 @@ campaigns), and what that world predicts for recipes."""
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 from pathlib import Path
@@ -14,7 +15,9 @@ from rich.table import Table
 
 from lab.cli.common import console, plural
 from lab.errors import UserError
+from lab.files import read_text, writable_file
 
+RECIPES_BYTES = 16 << 20  # a CSV of recipes to predict is kB; beyond this it is not one
 RECIPE_COLUMNS = ("temperature_c", "ch4_sccm", "h2_sccm", "pressure_torr", "growth_min", "substrate")
 
 
@@ -42,6 +45,7 @@ def calibrate_command(
     from lab.history.store import RunStore
     from simulators.calibration import Observed, calibrate
 
+    writable_file(out, "--out")
     observed, problems = [], []
     with RunStore() as store:
         for campaign in campaigns:
@@ -79,13 +83,12 @@ def load_world(path: Path) -> Any:
     """The calibrated world of a file ``sdlab calibrate`` wrote; UserError if it is not one."""
     from simulators.calibration import load_truth
 
+    text = read_text(path, "world")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(text)
         if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
             raise ValueError("no constants mapping")
         return load_truth(data["constants"])
-    except OSError as exc:
-        raise UserError(f"--world {path}: {exc.strerror}") from exc
     except (yaml.YAMLError, TypeError, KeyError, ValueError) as exc:
         raise UserError(f"--world {path}: not a world file of sdlab calibrate ({exc})") from exc
 
@@ -101,9 +104,12 @@ def predict_command(
 
     from simulators.calibration import predict
 
+    if output is not None:
+        writable_file(output, "--output")
     truth = load_world(world)
+    text = read_text(recipes, "recipes", RECIPES_BYTES)
     try:
-        table = pd.read_csv(recipes, dtype=object, sep=None, engine="python")
+        table = pd.read_csv(io.StringIO(text), dtype=object, sep=None, engine="python")
     except Exception as exc:
         raise UserError(f"{recipes}: not a readable CSV ({type(exc).__name__}); give a CSV with a header row") from exc
     parsed, problems = [], []

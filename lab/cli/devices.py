@@ -12,6 +12,7 @@ import typer
 
 from lab.cli.common import HELP_MARKUP, plural
 from lab.errors import UserError
+from lab.files import in_folder
 from lab.settings import load_station
 
 
@@ -59,8 +60,7 @@ def emulate(
 
 def _check_link(link: Path) -> None:
     """UserError unless a symlink can be made at `link` (in an existing folder, not over a file)."""
-    if not link.parent.is_dir():
-        raise UserError(f"--link {link}: folder {link.parent} does not exist; create it or choose another path")
+    in_folder(link, "--link")
     if link.exists() and not link.is_symlink():
         raise UserError(f"--link {link} exists and is not a symlink; choose another path")
 

@@ -31,8 +31,8 @@ def import_command(
         found = parse_material(material)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
-    mapping = load_map(columns)
-    runs = check_rows(read_table(file), mapping, found, str(file))
+    table = read_table(file)
+    runs = check_rows(table, load_map(columns), found, str(file))
     name = campaign or slug(f"imported-{file.stem}")
     if name != slug(name):
         raise UserError(f"--campaign {name!r}: use lower-case letters, digits and '-' only (e.g. {slug(name)})")

@@ -22,22 +22,25 @@ a bad file is refused with every bad row and column and why.
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from event_model import compose_run
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lab.errors import UserError, describe_validation
+from lab.files import read_bytes
 from lab.history.store import CHARACTERIZATION_PLAN, RunStore
 from lab.materials import Material
+from lab.settings import read_yaml
 from planners import Categorical, Integer, Space
 
 IMPORTED_STATION = "imported"
+TABLE_BYTES = 64 << 20  # a spreadsheet of past runs is kB to a few MB; beyond this it is not one
 _UNITS: dict[str, dict[str, Any]] = {  # parameter-name suffix → unit → conversion to the parameter's unit
     "_c": {"C": lambda v: v, "°C": lambda v: v, "degC": lambda v: v, "K": lambda v: v - 273.15},
     "_min": {"min": lambda v: v, "s": lambda v: v / 60.0, "h": lambda v: v * 60.0},
@@ -81,12 +84,9 @@ class ImportedRun:
 
 def load_map(path: Path) -> ColumnMap:
     """The column map from YAML; UserError for a missing, unreadable or invalid file."""
+    data = read_yaml(path, "column map")
     try:
-        return ColumnMap.model_validate(yaml.safe_load(path.read_text()))
-    except OSError as exc:
-        raise UserError(f"--columns {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise UserError(f"--columns {path}: not YAML ({str(exc).splitlines()[0]})") from exc
+        return ColumnMap.model_validate(data)
     except ValidationError as exc:
         raise describe_validation(f"--columns {path}", exc) from exc
 
@@ -95,13 +95,12 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     """The rows of a CSV or Excel file as dicts of header → cell (text or number)."""
     import pandas as pd
 
-    if path.is_dir() or not path.is_file():
-        raise UserError(f"{path}: not a file; give the CSV or Excel file of past runs")
+    data = io.BytesIO(read_bytes(path, "past runs", TABLE_BYTES))
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, dtype=object)
+            frame = pd.read_excel(data, dtype=object)
         else:
-            frame = pd.read_csv(path, dtype=object, sep=None, engine="python")
+            frame = pd.read_csv(data, dtype=object, sep=None, engine="python")
     except Exception as exc:  # pandas' many parse errors: one line
         raise UserError(f"{path}: not a readable CSV or Excel table ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else ''}); export it again") from exc

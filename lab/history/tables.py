@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from lab.errors import UserError
+from lab.files import writable_file
 from lab.history.store import RunFilter, RunStore, iso
 from lab.materials import parse_material
 
@@ -159,11 +160,7 @@ def frame(table: list[dict[str, Any]], experiments: bool) -> pd.DataFrame:
 
 def check_export(path: Path) -> Path:
     """`path` if rows can be exported there (a .csv or .parquet file in an existing folder), else UserError."""
-    if path.suffix not in EXPORTS:
-        raise UserError(f"--output {path}: the file name must end in {' or '.join(EXPORTS)}")
-    if not path.parent.is_dir():
-        raise UserError(f"--output {path}: folder {path.parent} does not exist")
-    return path
+    return writable_file(path, "--output", EXPORTS)
 
 
 def export(table: list[dict[str, Any]], path: Path, experiments: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.errors import UserError
+from lab.files import regular_file
 from lab.spectra.instruments import read_jcamp, read_spc, read_wdf
 from lab.spectra.records import SpectrumFile, Unit
 from lab.spectra.text import read_text
@@ -31,11 +32,7 @@ def read_spectra(file: str | Path, unit: Unit | None = None) -> SpectrumFile:
     for a missing file, a directory, an empty or oversized file, binary data of no known format, or a file whose
     reader fails."""
     path = Path(file)
-    if path.is_dir():
-        raise UserError(f"{path} is a directory; give spectrum files (e.g. {path}/*.wdf)")
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    size = path.stat().st_size
+    size = regular_file(path, "spectrum")
     if size == 0:
         raise UserError(f"{path} is empty; export the spectrum again")
     with path.open("rb") as stream:

@@ -3,6 +3,7 @@ gives the same fit as the array it was written from, stitched windows are merged
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -178,11 +179,14 @@ def test_hostile_files_are_refused_with_one_reason(content, message, tmp_path):
         read_spectra(path)
 
 
-def test_directories_and_missing_files_are_refused(tmp_path):
+def test_directories_missing_files_and_fifos_are_refused(tmp_path):
     with pytest.raises(UserError, match="is a directory"):
         read_spectra(tmp_path)
-    with pytest.raises(UserError, match="no such file"):
+    with pytest.raises(UserError, match="does not exist"):
         read_spectra(tmp_path / "absent.csv")
+    os.mkfifo(tmp_path / "fifo.csv")  # nothing writes to it: opening it would wait for ever
+    with pytest.raises(UserError, match="is not a regular file"):
+        read_spectra(tmp_path / "fifo.csv")
 
 
 def test_a_huge_text_file_is_refused_before_it_is_read(tmp_path, monkeypatch):

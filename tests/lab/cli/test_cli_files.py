@@ -1,17 +1,21 @@
-"""Every file the CLI reads is refused with exit code 2 and one line when it is not a readable settings file:
+"""Every file the CLI reads is refused with exit code 2 and one line when it is not a readable file of its kind:
 binary, not UTF-8, empty, huge, a directory, a FIFO or a broken symlink; never a traceback, never a hang."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lab
+from simulators.graphene import GrapheneTruth
+from tests.lab.history.test_imported import MAP
 
 GRAPHENE_STATION = Path(lab.__file__).parent / "stations" / "graphene-sim.yaml"
 CAMPAIGN_TEXT = b"campaign_id: fuzz-1\nexperiments: 3\nseed: 4\napproved: {temperature_c: [1000, 1050]}\n"
@@ -62,25 +66,49 @@ HOSTILE: dict[str, tuple[Callable[[Path], None], str]] = {
 }
 
 
-def _commands(bad: str) -> dict[str, list[str]]:
-    """Each command with a file option, `bad` in that option (the other files valid, so `bad` alone is refused)."""
+TEXT_CASES = tuple(HOSTILE)  # settings-like text files: every hostile case
+DATA_CASES = ("empty", "directory", "fifo", "broken symlink")  # data files, binary or in any encoding
+
+
+def _valid(folder: Path) -> dict[str, str]:
+    """Valid files written into `folder`: a calibrated world (as `sdlab calibrate` writes) and a column map."""
+    world, columns = folder / "world.yaml", folder / "columns.yaml"
+    world.write_text(yaml.safe_dump({"material": "graphene", "constants": dataclasses.asdict(GrapheneTruth.draw(3))}))
+    columns.write_text(MAP)
+    return {"world": str(world), "columns": str(columns)}
+
+
+def _commands(bad: str, valid: dict[str, str]) -> dict[str, tuple[list[str], tuple[str, ...]]]:
+    """Each command with a file option or argument, `bad` in it (the other files `valid`, so `bad` alone is
+    refused), and the hostile cases that apply to it."""
     return {
-        "simulate --config": ["simulate", "--config", bad],
-        "run --config": ["run", "--config", bad, "--campaign", str(GRAPHENE_STATION)],
-        "run --campaign": ["run", "--config", str(GRAPHENE_STATION), "--campaign", bad],
-        "devices check --config": ["devices", "check", "--config", bad],
+        "simulate --config": (["simulate", "--config", bad], TEXT_CASES),
+        "simulate --world": (["simulate", "--world", bad], TEXT_CASES),
+        "run --config": (["run", "--config", bad, "--campaign", str(GRAPHENE_STATION)], TEXT_CASES),
+        "run --campaign": (["run", "--config", str(GRAPHENE_STATION), "--campaign", bad], TEXT_CASES),
+        "devices check --config": (["devices", "check", "--config", bad], TEXT_CASES),
+        "predict --world": (["predict", str(GRAPHENE_STATION), "--world", bad], TEXT_CASES),
+        "predict RECIPES": (["predict", bad, "--world", valid["world"]], TEXT_CASES),
+        "import --columns": (["import", str(GRAPHENE_STATION), "--material", "graphene", "--columns", bad],
+                             TEXT_CASES),
+        "import FILE": (["import", bad, "--material", "graphene", "--columns", valid["columns"]], DATA_CASES),
+        "analyze FILE": (["analyze", bad], DATA_CASES),
     }
 
 
-@pytest.mark.parametrize("command", list(_commands("x")))
-@pytest.mark.parametrize("case", list(HOSTILE))
+NO_FILES = {"world": "", "columns": ""}
+
+
+@pytest.mark.parametrize(("command", "case"), [(command, case) for command, (_, cases)
+                                               in _commands("x", NO_FILES).items() for case in cases])
 def test_a_hostile_file_is_refused_with_exit_2_and_one_line(case: str, command: str, tmp_path: Path,
                                                            sdlab_cli) -> None:
     make, says = HOSTILE[case]
     path = tmp_path / "files" / "settings.yaml"
     path.parent.mkdir()
     make(path)
-    refused = sdlab_cli(*_commands(str(path))[command], home=tmp_path / "home")
+    args, _ = _commands(str(path), _valid(tmp_path))[command]
+    refused = sdlab_cli(*args, home=tmp_path / "home")
     assert refused.code == 2, refused.err
     assert len(refused.err_lines) == 1, refused.err
     assert refused.err_lines[0].startswith("sdlab: error:") and str(path) in refused.err_lines[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,14 +90,15 @@ def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(owner, name, started)
 
 
-BAD_NUMBER, OUT_OF_RANGE, MISSING_FILE, BAD_CHOICE, MISSING, NOT_APPLICABLE = (
-    "bad number", "out of range", "missing file", "bad choice", "missing", "not applicable")
+BAD_NUMBER, OUT_OF_RANGE, MISSING_FILE, BAD_CHOICE, MISSING, NOT_APPLICABLE, UNEXPECTED = (
+    "bad number", "out of range", "missing file", "bad choice", "missing", "not applicable", "unexpected")
 MISSING_PATH = "/nonexistent/folder/x.yaml"
+A_FILE = str(GRAPHENE_STATION)  # a file that exists, refused for what it holds only after the options
 CAMPAIGN = str(GRAPHENE_STATION)  # a file that exists (run reads it as a campaign file only after the station)
 TARGET = ["--target", "bandgap_ev=1.7"]
 
 
-@pytest.mark.parametrize(("kind", "args", "says"), [
+BAD_INPUT = [
     (BAD_NUMBER, ["simulate", "--experiments", "many"], "--experiments"),
     (OUT_OF_RANGE, ["simulate", "--experiments", "0"], "experiments"),
     (OUT_OF_RANGE, ["simulate", "--speedup", "-1"], "speedup"),
@@ -156,9 +158,63 @@ TARGET = ["--target", "bandgap_ev=1.7"]
     (OUT_OF_RANGE, ["fleet", "--campaigns", "0"], "--campaigns"),
     (OUT_OF_RANGE, ["fleet", "--experiments", "0"], "experiments"),
     (BAD_CHOICE, ["fleet", "--material", "unobtainium"], "material"),
+    (OUT_OF_RANGE, ["simulate", "--substrates", "0"], "substrates"),
+    (MISSING_FILE, ["simulate", "--world", MISSING_PATH], "does not exist"),
+    (MISSING_FILE, ["analyze", MISSING_PATH], "does not exist"),
+    (BAD_NUMBER, ["analyze", A_FILE, "--laser-nm", "green"], "--laser-nm"),
+    (OUT_OF_RANGE, ["analyze", A_FILE, "--laser-nm", "5"], "--laser-nm"),
+    (OUT_OF_RANGE, ["analyze", A_FILE, "--workers", "0"], "--workers"),
+    (BAD_CHOICE, ["analyze", A_FILE, "--format", "xml"], "--format"),
+    (BAD_CHOICE, ["analyze", A_FILE, "--axis", "furlongs"], "--axis"),
+    (BAD_CHOICE, ["analyze", A_FILE, "--material", "unobtainium"], "material"),
+    (MISSING_FILE, ["analyze", A_FILE, "--output", "/nonexistent/folder/r.csv"], "does not exist"),
+    (MISSING_FILE, ["analyze", A_FILE, "--plots", "/nonexistent/folder/plots"], "does not exist"),
+    (NOT_APPLICABLE, ["analyze", A_FILE, "--format", "json", "--output", "r.csv"], "--format json"),
+    (NOT_APPLICABLE, ["analyze", A_FILE, "--output", "r.txt"], "--format csv or json"),
+    (MISSING, ["analyze"], "files"),
+    (MISSING_FILE, ["import", MISSING_PATH, "--material", "graphene", "--columns", A_FILE], "does not exist"),
+    (MISSING_FILE, ["import", A_FILE, "--material", "graphene", "--columns", MISSING_PATH], "does not exist"),
+    (BAD_CHOICE, ["import", A_FILE, "--material", "unobtainium", "--columns", A_FILE], "material"),
+    (MISSING, ["import", A_FILE, "--material", "graphene"], "--columns"),
+    (MISSING_FILE, ["calibrate", "c", "--out", "/nonexistent/folder/world.yaml"], "does not exist"),
+    (MISSING, ["calibrate"], "campaigns"),
+    (MISSING_FILE, ["predict", A_FILE, "--world", MISSING_PATH], "does not exist"),
+    (MISSING_FILE, ["predict", A_FILE, "--world", A_FILE, "--output", "/nonexistent/folder/p.csv"],
+     "does not exist"),
+    (NOT_APPLICABLE, ["predict", A_FILE, "--world", A_FILE], "not a world file"),
+    (MISSING, ["predict", A_FILE], "--world"),
+    (BAD_NUMBER, ["submit", "--station", "station-1", "--seed", "x"], "--seed"),
+    (OUT_OF_RANGE, ["submit", "--station", "station-1", "--experiments", "0"], "experiments"),
+    (BAD_CHOICE, ["submit", "--station", "station-1", "--planner", "nope"], "unknown planner"),
+    (MISSING, ["submit"], "--station"),
+    (BAD_NUMBER, ["deploy", "up", "--stations", "x"], "--stations"),
+    (OUT_OF_RANGE, ["deploy", "up", "--stations", "0"], "--stations"),
+    (BAD_CHOICE, ["deploy", "nosuch"], "nosuch"),
+    (UNEXPECTED, ["deploy", "status", "now"], "unexpected extra argument"),
+    (UNEXPECTED, ["deploy", "down", "now"], "unexpected extra argument"),
     (BAD_CHOICE, ["nosuch"], "nosuch"),
     (MISSING, ["simulate", "--nosuch"], "--nosuch"),
-])
+]
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command of the command group `group` and of its subgroups, as the words that call it."""
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if hasattr(command, "commands"):
+            found += _commands(command, (*prefix, name))
+    return found
+
+
+def test_every_command_has_its_bad_input_checked() -> None:
+    from lab.cli.app import _command
+
+    checked = {tuple(args[:2]) for _, args, _ in BAD_INPUT} | {tuple(args[:1]) for _, args, _ in BAD_INPUT}
+    assert [words for words in _commands(_command()) if words not in checked] == []
+
+
+@pytest.mark.parametrize(("kind", "args", "says"), BAD_INPUT)
 def test_every_command_refuses_bad_input_with_exit_2_and_one_line(kind: str, args: list[str], says: str,
                                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   sdlab_cli, nothing_starts) -> None:

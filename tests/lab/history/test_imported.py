@@ -89,7 +89,7 @@ def test_hostile_tables_are_refused(sdlab_cli, files, tmp_path):
     _, columns = files
     (tmp_path / "blob.xlsx").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "empty.csv").write_text("a,b\n")
-    for path, message in ((tmp_path, "not a file"), (tmp_path / "blob.xlsx", "not a readable CSV or Excel table"),
+    for path, message in ((tmp_path, "is a directory"), (tmp_path / "blob.xlsx", "not a readable CSV or Excel table"),
                           (tmp_path / "empty.csv", "no rows")):
         result = sdlab_cli("import", str(path), "--material", "graphene", "--columns", str(columns))
         assert result.code == 2 and len(result.err_lines) == 1 and message in result.err, result.err
