@@ -13,8 +13,8 @@ cache directory)::
 
 Modules: ``chemistry`` (compositions), ``constraints`` (text → constraints, targets), ``generate``
 (compositions and structures), ``relax`` (CHGNet, cached), ``stability`` (mixing energy, hull),
-``measurements`` and ``surrogate`` (band-gap data and deep ensemble), ``acquisition``, ``screen``,
-``design`` (the whole step), ``discovery`` (design → synthesize → learn, with an injected ``measure``),
+``measurements`` and ``surrogate`` (band-gap data and deep ensemble), ``screen`` (acquisition functions and the
+ranking), ``discovery`` (the design step, and design → synthesize → learn with an injected ``measure``),
 ``superconductors`` (McMillan–Allen–Dynes Tc), ``threads`` (thread limits for small torch work).
 
 Each name is imported from its module on first use, so that the light parts (parsing a target or constraints)
@@ -27,12 +27,12 @@ import types
 from typing import Any
 
 _MODULES = {  # exported name → the module of this package that defines it
-    "expected_improvement": "acquisition", "probability_within": "acquisition", "stability_weight": "acquisition",
+    "expected_improvement": "screen", "probability_within": "screen", "stability_weight": "screen",
     "CHALCOGENS": "chemistry", "Candidate": "chemistry", "METALS": "chemistry", "SPECIES": "chemistry",
     "composition_matrix": "chemistry",
     "DesignConstraints": "constraints", "Target": "constraints", "parse_constraints": "constraints",
     "parse_target": "constraints",
-    "propose": "design",
+    "propose": "discovery",
     "Measure": "discovery", "Round": "discovery", "discovery_loop": "discovery",
     "build_structure": "generate", "generate_candidates": "generate", "orderings": "generate",
     "smallest_supercell": "generate", "unit_cell": "generate",

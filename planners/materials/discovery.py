@@ -1,6 +1,11 @@
-"""The discovery loop: design → synthesize the top candidate → tell its measured band gap to the model → repeat.
+"""The design step and the discovery loop built on it.
 
-``discovery_loop(target, constraints, model, relaxer, measure)`` proposes compositions with ``design.propose``,
+``propose(target, constraints, model, relaxer)`` is the design step in one call: generate → screen by the model →
+relax the shortlist → rank with stability.
+
+The discovery loop: design → synthesize the top candidate → tell its measured band gap to the model → repeat.
+
+``discovery_loop(target, constraints, model, relaxer, measure)`` proposes compositions with ``propose``,
 hands the best untried one to ``measure(formula, seed)`` — the lab's synthesis campaign for that composition,
 returning the measured PL band gap in eV, or None when nothing usable grew — adds the result to the model as a
 ``Measurement(kind="lab")`` and retrains it, until a measured gap lies within the target tolerance, the
@@ -11,17 +16,58 @@ same loop drives a simulated lab, a fast stand-in or real hardware.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import pandas as pd
+
 from planners.materials.chemistry import Candidate
 from planners.materials.constraints import DesignConstraints, Target, parse_constraints, parse_target
-from planners.materials.design import propose
-from planners.materials.generate import generate_candidates
+from planners.materials.generate import Ordering, generate_candidates
 from planners.materials.measurements import Measurement
 from planners.materials.relax import Relaxer
+from planners.materials.screen import Acquisition, screen
+from planners.materials.stability import GROWTH_TEMPERATURE_K, assess_stability
 from planners.materials.surrogate import BandgapEnsemble
+
+
+def propose(
+    target: Target | str,
+    constraints: DesignConstraints | str,
+    model: BandgapEnsemble,
+    relaxer: Relaxer,
+    *,
+    step: float = 0.25,
+    top_k: int = 5,
+    supercell: tuple[int, int] | None = None,
+    ordering: Ordering = "sqs",
+    n_orderings: int = 1,
+    seed: int = 0,
+    temperature_k: float = GROWTH_TEMPERATURE_K,
+    acquisition: Acquisition = "ei",
+    exclude: Collection[Candidate] = (),
+) -> pd.DataFrame:
+    """Ranked table (``screen`` columns) of the ``top_k`` candidates after CHGNet relaxation.
+
+    Generates every composition of grid ``step`` allowed by ``constraints``, screens them all with the
+    model, relaxes the best ``top_k`` (and their end members; cached by ``relaxer``) and re-ranks them with
+    the stability penalty. Compositions in ``exclude`` (e.g. already synthesized) are left out. ValueError
+    for unparseable targets or constraints, impossible constraints, or when nothing is left to propose.
+    """
+    if isinstance(target, str):
+        target = parse_target(target)
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+    excluded = set(exclude)
+    candidates = [c for c in generate_candidates(constraints, step) if c not in excluded]
+    if not candidates:
+        raise ValueError("every composition allowed by the constraints has been excluded (already tried)")
+    shortlist = list(screen(candidates, model, target, acquisition=acquisition, top=top_k)["candidate"])
+    stability = assess_stability(shortlist, relaxer, supercell=supercell, ordering=ordering,
+                                 n_orderings=n_orderings, seed=seed, temperature_k=temperature_k)
+    return screen(shortlist, model, target, stability=stability, acquisition=acquisition)
+
 
 Measure = Callable[[str, int], float | None]
 """``measure(formula, seed) -> measured band gap (eV) or None``: one synthesis campaign for a composition."""
