@@ -10,7 +10,7 @@ from functools import cache
 
 import typer
 
-from lab.cli import analyze, calibrate, campaigns, deploy, design, devices, history, imports, safety, ui
+from lab.cli import analyze, campaigns, deploy, design, devices, history, past_runs, safety, ui
 from lab.cli.common import HELP_MARKUP, quiet_prefect
 from lab.errors import ServiceError, UserError
 
@@ -41,9 +41,9 @@ app.command("discover")(design.discover_command)
 app.command("ui")(ui.ui_command)
 app.command()(campaigns.fleet)
 app.command("analyze")(analyze.analyze_command)
-app.command("import")(imports.import_command)
-app.command("calibrate")(calibrate.calibrate_command)
-app.command("predict")(calibrate.predict_command)
+app.command("import")(past_runs.import_command)
+app.command("calibrate")(past_runs.calibrate_command)
+app.command("predict")(past_runs.predict_command)
 app.add_typer(deploy.deploy_app, name="deploy")
 app.command()(deploy.submit)
 

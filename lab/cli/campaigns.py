@@ -65,7 +65,7 @@ def simulate(
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
     if world is not None:
-        from lab.cli.calibrate import load_world
+        from lab.cli.past_runs import load_world
 
         load_world(world)  # refuse a bad file before anything starts
         if material != "graphene":
