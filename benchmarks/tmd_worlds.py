@@ -62,13 +62,7 @@ class TmdProblem:
 
     def recipe(self, params: dict[str, Any]) -> tmd.TmdRecipe:
         """The simulator's recipe for a point of the space (settings the space lacks at the material's)."""
-        defaults = self.material.defaults()
-        return tmd.TmdRecipe(
-            growth_c=params["growth_c"], chalcogen_c=params["chalcogen_c"], ar_sccm=params["ar_sccm"],
-            precursor_mg=params["precursor_mg"], growth_min=int(params["growth_min"]),
-            promoter=params["promoter"] == "NaCl", h2_sccm=params.get("h2_sccm", 0.0),
-            precursor_w_fraction=params.get("w_fraction", defaults["w_fraction"]),
-            chalcogen_se_fraction=1.0 - params.get("s_fraction", defaults["s_fraction"]))
+        return self.material.world_recipe(params)
 
     def composition_factor(self, recipe: tmd.TmdRecipe) -> float:
         """How well the film's Se share matches the material's (1 for pure sulfides and selenides)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe, graphene_space
 from planners import Categorical, Integer, Real, Space
 from planners.space import ParamValue
+from simulators import tmd
 from simulators.tmd import TmdTruth, standard_recipe
 
 METALS = ("Mo", "W")
@@ -77,6 +79,23 @@ class Material:
         shares = (1.0, 0.5, 2.0) if "s_fraction" in space.names else (1.0,)
         return [{p.name: _into(p, settings[p.name] * share if p.name == "s_fraction" else settings[p.name])
                  for p in space.parameters} for share in shares]
+
+    def world_recipe(self, params: Mapping[str, Any]) -> tmd.TmdRecipe:
+        """TMDs: the simulated world's recipe for a point of this material's space (settings the point lacks: the
+        material's powder shares, else the recipe's defaults). ValueError for a graphene material; KeyError,
+        TypeError or ValueError for a missing or malformed setting."""
+        if self.kind != "tmd":
+            raise ValueError(f"{self.name} is not a TMD")
+        defaults = self.defaults()
+        return tmd.TmdRecipe(
+            growth_c=float(params["growth_c"]), chalcogen_c=float(params["chalcogen_c"]),
+            ar_sccm=float(params["ar_sccm"]), precursor_mg=float(params["precursor_mg"]),
+            growth_min=int(float(params["growth_min"])), promoter=params.get("promoter", "none") == "NaCl",
+            h2_sccm=float(params.get("h2_sccm", 0.0)),
+            precursor_w_fraction=float(params.get("w_fraction", defaults["w_fraction"])),
+            chalcogen_se_fraction=1.0 - float(params.get("s_fraction", defaults["s_fraction"])),
+            pressure_torr=float(params.get("pressure_torr", tmd.ATMOSPHERE_TORR)),
+            substrate=str(params.get("substrate", "SiO2/Si")))
 
     def defaults(self) -> dict[str, float | str]:
         """Recipe settings the material fixes (the nominal powder shares of its composition)."""

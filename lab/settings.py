@@ -47,7 +47,7 @@ class CampaignConfig(BaseModel):
     approved: dict[str, tuple[float, float]] | None = None
     approval_timeout_s: int = Field(3600, ge=1)  # run campaigns: how long to wait for an answer, then stop
     warm_start: str | None = None  # a campaign of the run history (e.g. imported) whose experiments seed the planner
-    world_file: str | None = None  # simulated graphene stations: a calibrated world (sdlab calibrate), not `world`
+    world_file: str | None = None  # simulated stations: a calibrated world (sdlab calibrate), not `world`
 
     @field_validator("target_ev")
     @classmethod

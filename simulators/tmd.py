@@ -70,8 +70,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -203,6 +203,15 @@ class TmdTruth:
         """The literature values every world is drawn around (each at its centre): what a lab knows of the
         physics before its first run."""
         return cls._around_literature(lambda: 0.0)
+
+    @classmethod
+    def at(cls, scores: Sequence[float]) -> TmdTruth:
+        """The world whose constants sit ``scores`` standard deviations (one per field, in field order) from their
+        literature values: the coordinates a calibration fits in (prior: standard normal)."""
+        scores = list(scores)
+        if len(scores) != len(fields(cls)):
+            raise ValueError(f"need {len(fields(cls))} scores, one per constant, got {len(scores)}")
+        return cls._around_literature(iter(scores).__next__)
 
     @classmethod
     def _around_literature(cls, deviate: Callable[[], float]) -> TmdTruth:

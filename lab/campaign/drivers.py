@@ -40,16 +40,18 @@ from simulators.worlds import WORLDS
 def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1.0, world: int | None = None,
                  world_file: str | None = None) -> Twin:
     """The physics twin of a station: the hidden truth of simulated world `world` (default: `seed`), or of the
-    calibrated graphene world in `world_file` (`sdlab calibrate`), its gas lines, and its clock: virtual time
+    calibrated world in `world_file` (`sdlab calibrate`), its gas lines, and its clock: virtual time
     (`speedup` None) or a wall clock accelerated `speedup` times; `seed` fixes the run-to-run scatter and the noise."""
     clock = VirtualClock() if speedup is None else SimClock(speedup)
     if world_file is not None:
         import yaml
 
         from simulators.calibration import load_truth
-        from simulators.worlds import GrapheneWorld
+        from simulators.worlds import GrapheneWorld, TmdWorld
 
-        chosen = GrapheneWorld(load_truth(yaml.safe_load(Path(world_file).read_text())["constants"]))
+        data = yaml.safe_load(Path(world_file).read_text())
+        material = str(data.get("material", "graphene"))
+        chosen = (TmdWorld if material == "tmd" else GrapheneWorld)(load_truth(data["constants"], material))
     else:
         chosen = WORLDS[config.material].draw(seed if world is None else world)
     return Twin(chosen, clock, seed=seed, gases=[line.gas for line in config.gas_lines], holder=config.holder,

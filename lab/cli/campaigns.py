@@ -60,16 +60,23 @@ def simulate(
     warm_start: Annotated[str | None, typer.Option("--warm-start", help="Seed the planner with the experiments of "
                                                                        "this campaign (e.g. one sdlab import made).")
                           ] = None,
-    world: Annotated[Path | None, typer.Option("--world", help="Graphene: grow in this calibrated world (sdlab "
-                                                               "calibrate --out) instead of the seed's.")] = None,
+    world: Annotated[Path | None, typer.Option("--world", help="Grow in this calibrated world (sdlab calibrate "
+                                                               "--out; graphene or TMD) instead of the seed's.")
+                     ] = None,
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
     if world is not None:
-        from lab.cli.past_runs import load_world
+        from lab.cli.past_runs import load_world, world_kind
+        from lab.materials import parse_material
 
-        load_world(world)  # refuse a bad file before anything starts
-        if material != "graphene":
-            raise UserError(f"--world {world}: calibrated worlds are graphene worlds; drop --material {material}")
+        kind = world_kind(load_world(world))  # refuse a bad file before anything starts
+        try:
+            grown = parse_material(material)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+        if grown.kind != kind:
+            raise UserError(f"--world {world} is a calibrated {kind} world; {grown.name} does not grow in it: "
+                            f"give a {grown.kind} world or drop --world")
     if fault_rate and transport is not Transport.serial:
         raise UserError("--fault-rate applies to --transport serial (faults on its serial lines); the sim transport "
                         "has no line to fault: add --transport serial, or drop --fault-rate")

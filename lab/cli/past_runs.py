@@ -21,6 +21,8 @@ from lab.files import read_text, writable_file
 
 RECIPES_BYTES = 16 << 20  # a CSV of recipes to predict is kB; beyond this it is not one
 RECIPE_COLUMNS = ("temperature_c", "ch4_sccm", "h2_sccm", "pressure_torr", "growth_min", "substrate")
+TMD_COLUMNS = ("growth_c", "chalcogen_c", "ar_sccm", "precursor_mg", "growth_min")  # and, when given: promoter,
+# h2_sccm, w_fraction, s_fraction, pressure_torr, substrate, material (a TMD formula, by default MoS2)
 
 
 def import_command(
@@ -54,7 +56,11 @@ def import_command(
                   f"start a campaign from it with --warm-start {name}")
 
 
-def _recipe(params: dict[str, Any], where: str) -> Any:
+def _recipe(material: Any, params: dict[str, Any], where: str) -> Any:
+    """The simulated world's recipe of one growth of `material` (a run's parameters or a CSV row); ValueError
+    saying what is missing or wrong."""
+    if material.kind == "tmd":
+        return _tmd_recipe(material, params, where)
     from simulators.graphene import SUBSTRATES, GrowthRecipe
 
     missing = [name for name in RECIPE_COLUMNS if params.get(name) in (None, "")]
@@ -69,43 +75,62 @@ def _recipe(params: dict[str, Any], where: str) -> Any:
     return GrowthRecipe(**{**numbers, "growth_min": round(numbers["growth_min"])}, substrate=str(params["substrate"]))
 
 
+def _tmd_recipe(material: Any, params: dict[str, Any], where: str) -> Any:
+    given = {name: value for name, value in params.items() if value not in (None, "")}
+    missing = [name for name in TMD_COLUMNS if name not in given]
+    if missing:
+        raise ValueError(f"{where}: no {', '.join(missing)}")
+    if str(given.get("promoter", "none")) not in ("none", "NaCl"):
+        raise ValueError(f"{where}: promoter {given['promoter']!r}: give none or NaCl")
+    try:
+        recipe = material.world_recipe(given)
+        recipe.conditions()  # checks every setting's range
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}" if isinstance(exc, ValueError) and str(exc) else
+                         f"{where}: {', '.join(TMD_COLUMNS)} must be numbers") from None
+    return recipe
+
+
 def calibrate_command(
     campaigns: Annotated[list[str], typer.Argument(help="Campaigns of the run history (grown or imported).")],
     out: Annotated[Path, typer.Option(help="Write the calibrated world here (YAML).")] = Path("world.yaml"),
 ) -> None:
-    """Fit the simulated graphene world's hidden constants to the campaigns' outcomes (MAP, literature ranges as
-    priors) and report what the data pinned down (posterior widths)."""
+    """Fit the simulated world's hidden constants (graphene or TMD: one kind per calibration) to the campaigns'
+    outcomes (MAP, literature ranges as priors) and report what the data pinned down (posterior widths)."""
     from lab.history.store import RunStore
+    from lab.materials import parse_material
     from simulators.calibration import Observed, calibrate
 
     writable_file(out, "--out")
-    observed, problems = [], []
+    observed, problems, kinds = [], [], set()
     with RunStore() as store:
         for campaign in campaigns:
             rows = store.experiments(campaign)
             if not rows:
                 problems.append(f"{campaign}: no experiments in the run history")
             for row in rows:
-                if row.get("material") not in (None, "graphene"):
-                    problems.append(f"{campaign}: grows {row['material']}; calibration fits the graphene world")
-                    break
+                material = parse_material(row.get("material") or "graphene")
+                kinds.add(material.kind)
                 try:
-                    recipe = _recipe(row["params"], f"{campaign} experiment {row['index']}")
+                    recipe = _recipe(material, row["params"], f"{campaign} experiment {row['index']}")
                 except ValueError as exc:
                     problems.append(str(exc))
                     continue
                 grew = row["status"] == "ok"
                 observed.append(Observed(recipe, grew, row.get("quality") if grew else None,
                                          row.get("coverage") if grew else None))
+    if len(kinds) > 1:
+        problems.insert(0, "the campaigns grow graphene and TMDs; calibrate each kind of world on its own")
     if problems:
         raise UserError(f"cannot calibrate: {'; '.join(problems[:10])}")
     result = calibrate(observed)
     out.write_text(yaml.safe_dump(result.as_dict(), sort_keys=False))
-    table = Table(title=f"calibrated world from {plural(len(observed), 'growth')}")
+    table = Table(title=f"calibrated {result.material} world from {plural(len(observed), 'growth')}")
     for column in ("constant", "value", "posterior ±", "prior ±"):
         table.add_column(column, justify="left" if column == "constant" else "right")
-    for name, value in result.as_dict()["constants"].items():
-        table.add_row(name, f"{value:.4g}", f"{result.widths[name]:.3g}", f"{result.prior_widths[name]:.3g}")
+    constants = result.as_dict()["constants"]
+    for name, width in result.widths.items():
+        table.add_row(name, f"{constants[name]:.4g}", f"{width:.3g}", f"{result.prior_widths[name]:.3g}")
     console.print(table)
     pinned = result.pinned()
     console.print(f"pinned down (posterior < half the prior width): {', '.join(pinned) or 'none'}")
@@ -113,7 +138,8 @@ def calibrate_command(
 
 
 def load_world(path: Path) -> Any:
-    """The calibrated world of a file ``sdlab calibrate`` wrote; UserError if it is not one."""
+    """The calibrated world (its hidden truth: graphene or TMD) of a file ``sdlab calibrate`` wrote; UserError if
+    it is not one."""
     from simulators.calibration import load_truth
 
     text = read_text(path, "world")
@@ -121,20 +147,31 @@ def load_world(path: Path) -> Any:
         data = yaml.safe_load(text)
         if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
             raise ValueError("no constants mapping")
-        return load_truth(data["constants"])
+        return load_truth(data["constants"], str(data.get("material", "graphene")))
     except (yaml.YAMLError, TypeError, KeyError, ValueError) as exc:
         raise UserError(f"--world {path}: not a world file of sdlab calibrate ({exc})") from exc
 
 
+def world_kind(truth: Any) -> str:
+    """'tmd' or 'graphene': the kind of a calibrated world's truth."""
+    from simulators.tmd import TmdTruth
+
+    return "tmd" if isinstance(truth, TmdTruth) else "graphene"
+
+
 def predict_command(
-    recipes: Annotated[Path, typer.Argument(help="CSV of recipes: temperature_c, ch4_sccm, h2_sccm, pressure_torr, "
-                                                 "growth_min, substrate.")],
+    recipes: Annotated[Path, typer.Argument(help="CSV of recipes. Graphene: temperature_c, ch4_sccm, h2_sccm, "
+                                                 "pressure_torr, growth_min, substrate. TMDs: growth_c, chalcogen_c, "
+                                                 "ar_sccm, precursor_mg, growth_min; optionally promoter, h2_sccm, "
+                                                 "w_fraction, s_fraction, pressure_torr, substrate and material "
+                                                 "(default MoS2).")],
     world: Annotated[Path, typer.Option(help="The calibrated world (sdlab calibrate --out).")],
     output: Annotated[Path | None, typer.Option(help="Write the CSV here instead of stdout.")] = None,
 ) -> None:
     """Per recipe, the calibrated world's probability of growth and expected figures of merit, as CSV."""
     import pandas as pd
 
+    from lab.materials import parse_material
     from simulators.calibration import predict
 
     if output is not None:
@@ -146,10 +183,14 @@ def predict_command(
     except Exception as exc:
         raise UserError(f"{recipes}: not a readable CSV ({type(exc).__name__}); give a CSV with a header row") from exc
     parsed, problems = [], []
+    kind = world_kind(truth)
     for index, row in enumerate(table.to_dict("records"), start=1):
+        params = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
         try:
-            parsed.append(_recipe({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()},
-                                  f"row {index}"))
+            material = parse_material(str(params.get("material") or ("MoS2" if kind == "tmd" else "graphene")))
+            if material.kind != kind:
+                raise ValueError(f"row {index}: {material.name} does not grow in a {kind} world")
+            parsed.append(_recipe(material, params, f"row {index}"))
         except ValueError as exc:
             problems.append(str(exc))
     if problems or not parsed:
