@@ -18,7 +18,6 @@ from lab.recipe import GrowthRecipe, Recipe, TmdRecipe, graphene_space
 from planners import Categorical, Integer, Real, Space
 from planners.space import ParamValue
 from simulators import tmd
-from simulators.tmd import TmdTruth, standard_recipe
 
 METALS = ("Mo", "W")
 CHALCOGENS = ("S", "Se")
@@ -106,7 +105,7 @@ class Material:
 
 @functools.cache
 def _literature_settings(x_w: float, y_se: float) -> dict[str, Any]:
-    recipe = standard_recipe(TmdTruth.nominal(), x_w, y_se)
+    recipe = tmd.standard_recipe(tmd.TmdTruth.nominal(), x_w, y_se)
     return {"growth_c": recipe.growth_c, "chalcogen_c": recipe.chalcogen_c, "ar_sccm": recipe.ar_sccm,
             "precursor_mg": recipe.precursor_mg, "growth_min": recipe.growth_min,
             "promoter": "NaCl" if recipe.promoter else "none", "h2_sccm": recipe.h2_sccm,
