@@ -10,7 +10,7 @@ from lab.spectra.instruments import read_jcamp, read_spc, read_wdf
 from lab.spectra.records import SpectrumFile, Unit
 from lab.spectra.text import read_text
 
-MAX_TEXT_BYTES = 200 * 2**20  # a text export beyond this is not a spectrum file (a map of 10⁵ spectra is ~50 MB)
+MAX_TEXT_BYTES = 2**29  # beyond this a text export is not a spectrum file (a 100 × 100 map of x y axis counts: 0.45 GB)
 MAX_BINARY_BYTES = 4 * 2**30
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
