@@ -9,6 +9,7 @@ has one name per column, names the columns. The axis unit comes from those names
 
 from __future__ import annotations
 
+import io
 import re
 
 import numpy as np
@@ -73,10 +74,14 @@ def _unit(axis_name: str, axis: np.ndarray, given: Unit | None) -> Unit:
 def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
     """The spectra of a text export (module docstring). Raises UserError for a file without two numeric columns,
     with too few rows, or with rows that do not parse under the file's own layout."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    delimiter, comma_decimal, width, first = _best_reading(lines[:_SAMPLE])
-    data = _rows(lines[first:], delimiter, comma_decimal, width) if width >= 2 else None
+    sample = _leading_lines(text, _SAMPLE)
+    lines = [line for _, line in sample]
+    delimiter, comma_decimal, width, first = _best_reading(lines)
+    data = None
+    if width >= 2 and first < len(sample):
+        data = _rows(text[sample[first][0]:], delimiter, comma_decimal, width)
     if data is None:
+        lines = [line for line in text.splitlines() if line.strip()]
         parsed = [_numbers(_split(line, delimiter), comma_decimal) for line in lines[first:]]
         bad = [first + i + 1 for i, row in enumerate(parsed) if row is None or len(row) != width]
         if width < 2 or len(parsed) - len(bad) < 3:
@@ -99,27 +104,44 @@ def read_text(path: str, text: str, unit: Unit | None = None) -> SpectrumFile:
     return SpectrumFile(path, spectra)
 
 
-def _rows(lines: list[str], delimiter: str | None, comma_decimal: bool, width: int) -> np.ndarray | None:
-    """The data ``lines`` as an array of ``width`` columns, read by numpy's (compiled) text reader, when there are at
-    least 3 and every one holds ``width`` finite numbers; else None (they are then read line by line, which names
-    the lines that do not read)."""
-    if len(lines) < 3:
-        return None
-    if comma_decimal:
-        lines = [line.replace(",", ".") for line in lines]
+def _leading_lines(text: str, count: int) -> list[tuple[int, str]]:
+    """The first ``count`` non-blank lines of ``text``, each with the offset where it starts."""
+    found: list[tuple[int, str]] = []
+    offset = 0
+    while len(found) < count and offset < len(text):
+        end = text.find("\n", offset)
+        end = len(text) if end < 0 else end
+        line = text[offset:end].rstrip("\r")
+        if line.strip():
+            found.append((offset, line))
+        offset = end + 1
+    return found
+
+
+def _rows(data: str, delimiter: str | None, comma_decimal: bool, width: int) -> np.ndarray | None:
+    """The data lines (``data``: the text from the first of them on) as an array of ``width`` columns, read by
+    pandas' compiled CSV parser, when there are at least 3 and every one holds ``width`` finite numbers; else None
+    (they are then read line by line, which names the lines that do not read)."""
+    import pandas as pd
+
     try:
-        values = np.loadtxt(lines, delimiter=delimiter, comments=None, ndmin=2)
-    except ValueError:  # a line of another width, or a field that is not a number
+        values = pd.read_csv(io.StringIO(data), sep=delimiter or r"\s+", header=None, dtype=float,
+                             decimal="," if comma_decimal else ".", engine="c").to_numpy()
+    except (ValueError, pd.errors.ParserError):  # a line of another width, or a field that is not a number
         return None
-    return values if values.shape[1] == width and np.all(np.isfinite(values)) else None
+    if values.ndim != 2 or values.shape[0] < 3 or values.shape[1] != width or not np.all(np.isfinite(values)):
+        return None
+    return values
 
 
 def _positions(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct ``(x, y)`` of the first two columns (sorted by x, then y), the row where each is first seen,
     and each row's position among them."""
     key = data[:, 0] + 1j * data[:, 1]  # complex numbers sort by real, then imaginary part: one fast 1-D sort
-    distinct, first_seen, which = np.unique(key, return_index=True, return_inverse=True)
-    return np.column_stack([distinct.real, distinct.imag]), first_seen, which.ravel()
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])  # runs of rows at one position (a map: one each)
+    distinct, first_run, run_position = np.unique(key[starts], return_index=True, return_inverse=True)
+    which = np.repeat(run_position.ravel(), np.diff(np.r_[starts, len(key)]))
+    return np.column_stack([distinct.real, distinct.imag]), starts[first_run], which
 
 
 def _is_long_map(n_positions: int, n_rows: int) -> bool:
