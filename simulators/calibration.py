@@ -240,6 +240,19 @@ def load_truth(constants: dict[str, Any], material: str = "graphene") -> Truth:
     return kind(**{n: float(constants[n]) for n in names})
 
 
+def read_world(data: Any) -> Truth:
+    """The world of a file ``sdlab calibrate`` wrote (``data``: its YAML): its constants, of a graphene world unless
+    its ``material`` says tmd; ValueError for anything else."""
+    if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
+        raise ValueError("no constants mapping")
+    return load_truth(data["constants"], str(data.get("material", "graphene")))
+
+
+def world_kind(truth: Truth) -> str:
+    """'graphene' or 'tmd': the kind of world ``truth`` is (as its file and the station kinds name it)."""
+    return _model(truth).material
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """Area under the ROC curve of ``scores`` for binary ``labels`` (ties count half); NaN with one class."""
     labels = np.asarray(labels, bool)

@@ -46,12 +46,10 @@ def station_twin(config: StationConfig, seed: int = 0, speedup: float | None = 1
     if world_file is not None:
         import yaml
 
-        from simulators.calibration import load_truth
-        from simulators.worlds import GrapheneWorld, TmdWorld
+        from simulators.calibration import read_world, world_kind
 
-        data = yaml.safe_load(Path(world_file).read_text())
-        material = str(data.get("material", "graphene"))
-        chosen = (TmdWorld if material == "tmd" else GrapheneWorld)(load_truth(data["constants"], material))
+        truth = read_world(yaml.safe_load(Path(world_file).read_text()))
+        chosen = WORLDS[world_kind(truth)](truth)
     else:
         chosen = WORLDS[config.material].draw(seed if world is None else world)
     return Twin(chosen, clock, seed=seed, gases=[line.gas for line in config.gas_lines], holder=config.holder,

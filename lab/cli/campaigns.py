@@ -66,8 +66,9 @@ def simulate(
 ) -> None:
     """Run a simulated closed-loop campaign: propose → grow → characterize → learn."""
     if world is not None:
-        from lab.cli.past_runs import load_world, world_kind
+        from lab.cli.past_runs import load_world
         from lab.materials import parse_material
+        from simulators.calibration import world_kind
 
         kind = world_kind(load_world(world))  # refuse a bad file before anything starts
         try:

@@ -140,23 +140,13 @@ def calibrate_command(
 def load_world(path: Path) -> Any:
     """The calibrated world (its hidden truth: graphene or TMD) of a file ``sdlab calibrate`` wrote; UserError if
     it is not one."""
-    from simulators.calibration import load_truth
+    from simulators.calibration import read_world
 
     text = read_text(path, "world")
     try:
-        data = yaml.safe_load(text)
-        if not isinstance(data, dict) or not isinstance(data.get("constants"), dict):
-            raise ValueError("no constants mapping")
-        return load_truth(data["constants"], str(data.get("material", "graphene")))
+        return read_world(yaml.safe_load(text))
     except (yaml.YAMLError, TypeError, KeyError, ValueError) as exc:
         raise UserError(f"--world {path}: not a world file of sdlab calibrate ({exc})") from exc
-
-
-def world_kind(truth: Any) -> str:
-    """'tmd' or 'graphene': the kind of a calibrated world's truth."""
-    from simulators.tmd import TmdTruth
-
-    return "tmd" if isinstance(truth, TmdTruth) else "graphene"
 
 
 def predict_command(
@@ -172,7 +162,7 @@ def predict_command(
     import pandas as pd
 
     from lab.materials import parse_material
-    from simulators.calibration import predict
+    from simulators.calibration import predict, world_kind
 
     if output is not None:
         writable_file(output, "--output")
