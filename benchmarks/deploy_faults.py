@@ -6,12 +6,13 @@
 random order, each a random 3–15 s after the one before, while a campaign's flow run is running: a station's worker
 is killed (SIGKILL, with the flow run it started; a running station is chosen) and brought back by `sdlab deploy
 up`, which marks the run crashed and submits it again; once, PostgreSQL is stopped for `--pg-stop-s` seconds and
-`sdlab deploy up` brings back what died. Meanwhile the benchmark acts as the operator: a station latched by a kill
-during a growth is checked (its safe state reached) and cleared, and a campaign whose flow run ended unfinished is
-submitted again. After each kill the station must be latched in its safe state (killed during a growth: it held the
-growth's lease) or safe (killed outside a growth: furnace cold, no lease). At the end the catalog must hold exactly
-the planned experiments of each campaign (0 lost, 0 duplicated). Prints figures, writes
-benchmarks/results/deploy_faults.json.
+started again alone, as a service manager would restart it (no `sdlab deploy up`): the campaigns wait for it and go
+on (`ended_after_pg_stop` counts the runs that ended unfinished after it instead, on a station no kill latched,
+before the next fault). Meanwhile the benchmark acts as the operator: a station latched by a kill during a growth is
+checked (its safe state reached) and cleared, and a campaign whose flow run ended unfinished is submitted again.
+After each kill the station must be latched in its safe state (killed during a growth: it held the growth's lease)
+or safe (killed outside a growth: furnace cold, no lease). At the end the catalog must hold exactly the planned
+experiments of each campaign (0 lost, 0 duplicated). Prints figures, writes benchmarks/results/deploy_faults.json.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class Operator:
         self.started = time.perf_counter()
         self.kills: list[dict[str, Any]] = []  # one per kill: station, when, during a growth, what came of it
         self.pg_stops: list[dict[str, Any]] = []
-        self.resubmitted = 0
+        self.resubmitted: list[dict[str, Any]] = []  # one per campaign submitted again: after which fault
+        self.last_fault: str | None = None
 
     def submit(self, cid: str) -> None:
         sdlab(self.home, "submit", "--station", STATIONS[cid], "--campaign-id", cid, "--experiments",
@@ -79,18 +81,21 @@ class Operator:
                            f"({'during growth ' + str(lease.get('experiment_id')) if lease else 'outside a growth'})")
         resubmitted = "submitted again" in sdlab(self.home, "deploy", "up")
         self.kills[-1]["resubmitted_by_deploy_up"] = resubmitted
+        self.last_fault = "kill"
 
     def stop_postgres(self, seconds: float) -> None:
         from lab.deploy import services
+        from lab.deploy.layout import Layout
 
         os.environ["SDLAB_HOME"] = str(self.home)
         at = self.elapsed()
         services.stop_postgres()
         _say(self.started, f"PostgreSQL stopped for {seconds:.0f} s")
         time.sleep(seconds)
-        sdlab(self.home, "deploy", "up")
+        services.start_postgres(Layout.load())
         self.pg_stops.append({"at_s": at, "stopped_s": seconds, "back_s": self.elapsed()})
-        _say(self.started, "PostgreSQL started again by sdlab deploy up")
+        self.last_fault = "pg"
+        _say(self.started, "PostgreSQL started again (alone)")
 
     def tend(self) -> bool:
         """Clear latched stations whose run ended and submit unfinished campaigns again; True when both are done."""
@@ -113,7 +118,9 @@ class Operator:
             _say(self.started, f"operator: {cid} ended {state} with {done.get(cid, (0,))[0]} experiments; "
                                "submitted again")
             self.submit(cid)
-            self.resubmitted += 1
+            self.resubmitted.append({"campaign": cid, "state": state, "at_s": self.elapsed(),
+                                     "after_fault": "kill (latched)" if latch is not None else self.last_fault,
+                                     "message": (runs[cid].get("state") or {}).get("message", "")[:300]})
         return complete
 
     def _settle(self, station: str) -> str | None:
@@ -170,12 +177,14 @@ def run_faults(home: Path, kills: int, experiments: int, pg_stop_s: float, chanc
             "safe_state_reached": sum(a == "latched, safe state reached" for a in after),
             "latched_or_safe_after_each_kill": all(a in ("latched, safe state reached", "safe") for a in after),
             "resubmitted_by_deploy_up": sum(k["resubmitted_by_deploy_up"] for k in operator.kills),
-            "resubmitted_by_operator": operator.resubmitted,
+            "resubmitted_by_operator": len(operator.resubmitted),
+            "ended_after_pg_stop": sum(r["after_fault"] == "pg" for r in operator.resubmitted),
             "experiments_planned": experiments * len(STATIONS),
             "experiments_stored": sum(len(indices) for indices in rows.values()),
             "lost": sum(len(set(range(experiments)) - set(indices)) for indices in rows.values()),
             "duplicated": sum(len(indices) - len(set(indices)) for indices in rows.values()),
-            "campaigns_s": operator.elapsed(), "kill_log": operator.kills, "pg_stop_log": operator.pg_stops}
+            "campaigns_s": operator.elapsed(), "kill_log": operator.kills, "pg_stop_log": operator.pg_stops,
+            "resubmission_log": operator.resubmitted}
 
 
 def main() -> None:

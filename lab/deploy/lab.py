@@ -41,8 +41,6 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
     layout = Layout.create(stations or 2) if layout is None else replace(layout, stations=stations or layout.stations)
     layout.save()
     services.init_postgres(layout)
-    if services.postgres_pid() is None:  # tiled's table connections do not survive a database restart: renew them
-        services.stop("tiled")
     services.start_postgres(layout)
     common = _common_env()
     services.spawn("prefect", [services.python(), "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -50,9 +48,7 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
                    {**common, "PREFECT_HOME": str(deploy_dir() / "prefect"), "PREFECT_API_URL": "",
                     "PREFECT_API_DATABASE_CONNECTION_URL": layout.database("prefect", "postgresql+asyncpg"),
                     "PREFECT_SERVER_API_AUTH_STRING": layout.prefect_auth, "PREFECT_UI_API_URL": layout.prefect_api})
-    initialize(layout.database("catalog", "postgresql+asyncpg", password=layout.db_password))
-    services.spawn("tiled", [services.python(), "-m", "tiled", "serve", "config", str(_tiled_config(layout))],
-                   common)
+    start_catalog(layout)
     services.wait_until("prefect", lambda: services.answers(f"{layout.prefect_api}/health",
                                                             auth=tuple(layout.prefect_auth.split(":", 1))))
     services.wait_until("tiled", lambda: services.answers(f"http://127.0.0.1:{layout.tiled_port}/healthz"))
@@ -66,6 +62,13 @@ def up(stations: int | None = None) -> tuple[Layout, list[str]]:
                         "PREFECT_WORKER_QUERY_SECONDS": str(WORKER_POLL_S),
                         "PREFECT_LOGGING_LEVEL": "INFO"})  # its log tells which flow runs it started
     return layout, asyncio.run(_recover(layout, restarted))
+
+
+def start_catalog(layout: Layout) -> None:
+    """Start the catalog server (`lab.deploy.catalog`) on the cluster, its catalog initialized where new."""
+    initialize(layout.database("catalog", "postgresql+asyncpg", password=layout.db_password))
+    services.spawn("tiled", [services.python(), "-m", "lab.deploy.catalog", str(_tiled_config(layout))],
+                   _common_env())
 
 
 def _process_gone(run: Any) -> bool:

@@ -180,6 +180,8 @@ def stop(name: str, timeout_s: float = 30.0) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):  # a leader this process started is reaped, or it stays a zombie
+        os.waitpid(pgid, os.WNOHANG)
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:

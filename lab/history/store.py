@@ -13,21 +13,19 @@ import io
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pyarrow
 from bluesky.callbacks import CallbackBase
 from bluesky.callbacks.tiled_writer import TiledWriter
-from tiled.client import from_uri
 from tiled.queries import Key
 
+from lab.history.outage import open_catalog
 from lab.history.schemas import compile_document_schemas
 from lab.history.servers import CatalogServer, catalog_directory, forget_server, reach_catalog, record_server
 from lab.slots import SAMPLE_KEYS
@@ -41,27 +39,9 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
-RETRY_UNREACHED_S = 120.0  # how long a write waits for a catalog server that does not answer (e.g. restarting)
-
-
-def _retry_unreached(function: Callable[..., Any], *args: Any) -> Any:
-    """`function(*args)`, tried again (backing off) while the catalog server cannot be reached at all, up to
-    RETRY_UNREACHED_S: a request that never reached the server is safe to send again, so a restarted server loses no
-    document. Any other failure is raised at once."""
-    deadline, delay = time.monotonic() + RETRY_UNREACHED_S, 0.1
-    while True:
-        try:
-            return function(*args)
-        except httpx.ConnectError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(2 * delay, 5.0)
-
-
 class BackgroundWriter:
     """Runs catalog writes on one background thread, in the order they were submitted, so that neither the
-    RunEngine nor the campaign waits for tiled (a write the server could not be reached for is tried again).
+    RunEngine nor the campaign waits for tiled (nor for its restarts: see `lab.history.outage`).
     `flush` waits until everything submitted is written; a write that failed is raised (once) by the next `submit`
     or `flush`."""
 
@@ -75,7 +55,7 @@ class BackgroundWriter:
         while (job := self._jobs.get()) is not None:
             function, args = job
             try:
-                _retry_unreached(function, *args)
+                function(*args)
             except Exception as exc:  # kept for the submitting side, which decides what it means
                 self._failure = self._failure or exc
             finally:
@@ -125,7 +105,7 @@ class RunStore:
         self._server = catalog if isinstance(catalog, CatalogServer) else None
         if self._server is not None:
             record_server(self.directory, os.getpid(), self._server.uri)
-        self._client = from_uri(catalog if isinstance(catalog, str) else catalog.uri)
+        self._client = open_catalog(catalog if isinstance(catalog, str) else catalog.uri)
         self._writes = BackgroundWriter()
         compile_document_schemas()
 

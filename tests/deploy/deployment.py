@@ -1,22 +1,36 @@
 """Driving a deployment (`sdlab deploy up`) from outside, as an operator or a fault would: sdlab commands on its
 home, its flow runs as Prefect's API reports them, its history, a worker killed with the flow run it started.
 
-Shared by tests/deploy/test_deploy_e2e.py and benchmarks/deploy_faults.py.
+Shared by tests/deploy/test_deploy_e2e.py, test_catalog_outage.py and benchmarks/deploy_faults.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import signal
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from lab.deploy.services import pg_bin
 from tests.processes import children, run, sdlab_args, sdlab_env
 
 FINISHED = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def postgres_or_skip() -> None:
+    """Skip the test where PostgreSQL cannot run: no server binaries, or root without a postgres user."""
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL's server binaries are not installed (apt-get install postgresql-15)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root, and there is no postgres user to run PostgreSQL as")
 
 
 def sdlab(home: Path, *args: str) -> str:

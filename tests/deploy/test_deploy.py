@@ -75,6 +75,23 @@ def test_compose_runs_postgres_prefect_tiled_and_a_worker_with_secrets_from_the_
     assert ".env" in (DEPLOY / ".gitignore").read_text().split()
 
 
+def test_the_compose_catalog_is_served_with_the_outage_middleware_from_a_config_of_env_secrets(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tiled.config import parse_configs
+
+    tiled = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]["tiled"]
+    *command, config = tiled["command"].split()
+    assert command == ["python", "-m", "lab.deploy.catalog"]
+    mounted = dict(reversed(volume.split(":")[:2]) for volume in tiled["volumes"] if volume.startswith("./"))
+    monkeypatch.setenv("POSTGRES_PASSWORD", "pw-from-env")
+    monkeypatch.setenv("TILED_API_KEY", "key-from-env")
+    parsed = parse_configs(DEPLOY / mounted[config])
+    assert parsed.authentication.single_user_api_key == "key-from-env"
+    assert all("pw-from-env@postgres" in uri for uri in [parsed.trees[0].args["uri"],
+                                                          parsed.trees[0].args["writable_storage"][1]])
+    assert tiled["environment"] == {"POSTGRES_PASSWORD": "${POSTGRES_PASSWORD}", "TILED_API_KEY": "${TILED_API_KEY}"}
+
+
 @pytest.mark.e2e
 def test_prefect_accepts_the_pools_and_deployments(prefect_harness: None, tmp_path: Path) -> None:
     from prefect.client.orchestration import get_client

@@ -4,8 +4,6 @@ worker per station), campaigns submitted to stations, the history in the shared 
 from __future__ import annotations
 
 import json
-import os
-import pwd
 import shutil
 import stat
 import tempfile
@@ -18,8 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lab.deploy.services import pg_bin
-from tests.deploy.deployment import FINISHED, all_runs, flow_runs, history, kill_worker, sdlab
+from tests.deploy.deployment import FINISHED, all_runs, flow_runs, history, kill_worker, postgres_or_skip, sdlab
 from tests.processes import run, sdlab_args, sdlab_env
 
 pytestmark = pytest.mark.e2e
@@ -27,21 +24,11 @@ CAMPAIGNS = {"dep-c": "station-2", "dep-a": "station-1", "dep-b": "station-1"}  
 EXPERIMENTS = 4  # each campaign runs long enough (tens of seconds) for the other station's to start meanwhile
 
 
-def _postgres_or_skip() -> None:
-    if pg_bin() is None:
-        pytest.skip("PostgreSQL's server binaries are not installed (apt-get install postgresql-15)")
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root, and there is no postgres user to run PostgreSQL as")
-
-
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Path]:
     """The $SDLAB_HOME of one deployment of two stations for the module's tests (bringing one up costs tens of
     seconds), a home the postgres user can traverse (PostgreSQL runs as postgres when the tests run as root)."""
-    _postgres_or_skip()
+    postgres_or_skip()
     home = Path(tempfile.mkdtemp(prefix="sdlab-deploy-"))
     home.chmod(0o711)
     try:
