@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from lab.cli.ui import client_host, is_loopback, url
-from tests.processes import STOP_WAIT_S, child, children, kill_all
+from tests.processes import child, children, kill_all, stop
 
 
 def _free_port() -> int:
@@ -47,10 +47,8 @@ def test_ui_serves_prefect_and_the_catalog_until_sigint(tmp_path: Path) -> None:
     env = {**os.environ, "SDLAB_HOME": str(tmp_path)}
     env.pop("PREFECT_API_URL", None)
     env.pop("PREFECT_HOME", None)
-    process = subprocess.Popen([sys.executable, "-m", "lab", "ui", "--prefect-port", str(prefect_port),
-                                "--tiled-port", str(tiled_port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env)
-    try:
+    with child([sys.executable, "-m", "lab", "ui", "--prefect-port", str(prefect_port), "--tiled-port",
+                str(tiled_port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         lines = [process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
         assert lines[0].startswith("Prefect UI") and lines[1].startswith("tiled"), lines
         prefect_url, tiled_url = (line.split()[-1] for line in lines)
@@ -63,16 +61,13 @@ def test_ui_serves_prefect_and_the_catalog_until_sigint(tmp_path: Path) -> None:
         assert answer.status_code == 200 and answer.json()["meta"]["count"] == 0
         record = json.loads((tmp_path / "catalog" / "server.json").read_text())
         assert record["uri"] == f"http://127.0.0.1:{tiled_port}/api/v1?api_key={api_key}"
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=STOP_WAIT_S) == 0, process.stderr.read()  # type: ignore[union-attr]
-    finally:
-        if process.poll() is None:
-            process.kill()
-    deadline = time.monotonic() + 60
-    while (_listening(prefect_port) or _listening(tiled_port)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _listening(prefect_port) and not _listening(tiled_port)
-    assert not (tmp_path / "catalog" / "server.json").exists()
+        _, err = stop(process)  # its output read meanwhile: a full pipe would block it from ending
+        assert process.returncode == 0, err
+        deadline = time.monotonic() + 60  # (inside the block: its end kills what is left of the process group)
+        while (_listening(prefect_port) or _listening(tiled_port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _listening(prefect_port) and not _listening(tiled_port)
+        assert not (tmp_path / "catalog" / "server.json").exists()
 
 
 @pytest.mark.e2e
