@@ -14,9 +14,14 @@ import lab
 GRAPHENE_STATION = Path(lab.__file__).parent / "stations" / "graphene-sim.yaml"
 
 
-def sdlab(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, timeout=120,
-                          env={"SDLAB_HOME": str(home), "PATH": "/usr/bin:/bin"})
+def test_the_entry_point_refuses_bad_input_with_exit_2_and_one_line(tmp_path: Path) -> None:
+    """As a user meets it (the tests below run `sdlab` in-process, as its entry point does)."""
+    result = subprocess.run([sys.executable, "-m", "lab", "simulate", "--experiments", "-3"], capture_output=True,
+                            text=True, timeout=120, env={"SDLAB_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("sdlab: error:") and "experiments" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # nothing recorded
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -31,13 +36,12 @@ def sdlab(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     (["simulate", "--material", "WS2", "--config", str(GRAPHENE_STATION)], "needs a tmd station"),
     (["history", "x", "--format", "xml"], "--format"),
 ])
-def test_bad_input_exits_2_with_one_line(args: list[str], says: str, tmp_path: Path) -> None:
-    result = sdlab(*args, home=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("sdlab: error:") and says in lines[0]
+def test_bad_input_exits_2_with_one_line(args: list[str], says: str, sdlab_cli, nothing_starts) -> None:
+    result = sdlab_cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith("sdlab: error:") and says in result.err_lines[0]
 
 
 @pytest.mark.parametrize("config", [
@@ -48,26 +52,26 @@ def test_bad_input_exits_2_with_one_line(args: list[str], says: str, tmp_path: P
     "name: s\nsubstrates: [Cu]\nlimits: {max_temperature_c: 1000, max_ramp_c_per_min: 10, max_pressure_torr: 10}\n"
     "gas_lines: [{gas: H2, full_scale_sccm: 100, flammable: true}]\n",
 ])
-def test_malformed_or_out_of_range_station_config_exits_2(config: str, tmp_path: Path) -> None:
+def test_malformed_or_out_of_range_station_config_exits_2(config: str, tmp_path: Path, sdlab_cli,
+                                                          nothing_starts) -> None:
     path = tmp_path / "station.yaml"
     path.write_text(config)
-    result = sdlab("simulate", "--config", str(path), home=tmp_path)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "station config" in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
+    result = sdlab_cli("simulate", "--config", str(path))
+    assert result.code == 2, result.err
+    assert len(result.err_lines) == 1 and "station config" in result.err_lines[0], result.err
+    assert "Traceback" not in result.err
 
 
-def test_a_search_space_beyond_the_station_limits_exits_2(tmp_path: Path) -> None:
+def test_a_search_space_beyond_the_station_limits_exits_2(tmp_path: Path, sdlab_cli, nothing_starts) -> None:
     path = tmp_path / "station.yaml"
     path.write_text("name: cold\nsubstrates: [Cu, CuNi]\n"
                     "limits: {max_temperature_c: 1000, max_ramp_c_per_min: 25, max_pressure_torr: 20}\n"
                     "gas_lines: [{gas: Ar, full_scale_sccm: 500, inert: true},"
                     " {gas: H2, full_scale_sccm: 100, flammable: true},"
                     " {gas: CH4, full_scale_sccm: 50, flammable: true}]\n")
-    result = sdlab("simulate", "--config", str(path), home=tmp_path)
-    assert result.returncode == 2
-    assert "limits" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = sdlab_cli("simulate", "--config", str(path))
+    assert result.code == 2
+    assert "limits" in result.err and len(result.err_lines) == 1
 
 
 @pytest.fixture
