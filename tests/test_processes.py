@@ -54,5 +54,20 @@ def test_a_hung_child_fails_the_test_with_the_stacks_of_its_group() -> None:
         run([sys.executable, "-c", HANGS], timeout_s=2.0)
     message = str(failure.value)
     assert "still ran after 2 s" in message
-    assert message.count("Fatal Python error: Aborted") == 2  # the child and its own child
+    # the child and its own child; each writes "Fatal Python error: " in one write, but the two reports interleave
+    assert message.count("Fatal Python error: ") == 2 and "Aborted" in message
     assert "threading.py" in message and 'File "<string>", line 1 in <module>' in message
+
+
+def test_a_child_gets_ctrl_c_also_when_the_test_session_ignores_it() -> None:
+    """A suite started in the background (`pytest &`) ignores SIGINT; the children it stops with Ctrl-C must not."""
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with child([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT).__name__, flush=True); "
+                    "import time; time.sleep(600)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True) as process:
+            assert process.stdout.readline().strip() == "default_int_handler"
+            _, err = stop(process, signal.SIGINT, wait_s=30.0)
+    finally:
+        signal.signal(signal.SIGINT, ignored)
+    assert process.returncode == -signal.SIGINT and "KeyboardInterrupt" in err
