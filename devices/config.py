@@ -14,6 +14,7 @@ from devices.profile import SLOT_PITCH_MM, FlatZoneProfile, HolderSlots, Profile
 
 QUARTZ_MAX_C = 1100.0
 SEALED_TUBE_MAX_TORR = 912.0  # sealed quartz tube: ≤ 0.2 bar gauge
+MAX_PROCEDURE_S = 3600.0  # a station's shortest leak check or purge beyond an hour is a typo (1e300 s never ends)
 PUMP_LINE = "pump"
 GROWTH_ZONE = "growth"  # furnace zones: the substrate's, and a TMD station's upstream chalcogen zone
 CHALCOGEN_ZONE = "chalcogen"
@@ -104,8 +105,8 @@ class StationLimits(_Strict):
     max_leak_rate_torr_per_min: PositiveFloat = 0.02
     max_tube_torr: float = Field(900.0, gt=0, le=SEALED_TUBE_MAX_TORR)
     min_carrier_sccm: float = Field(5.0, ge=0)
-    min_leak_check_s: float = Field(30.0, gt=0)
-    min_purge_s: float = Field(60.0, ge=0)
+    min_leak_check_s: float = Field(30.0, gt=0, le=MAX_PROCEDURE_S)
+    min_purge_s: float = Field(60.0, ge=0, le=MAX_PROCEDURE_S)
 
 
 class SafetySettings(_Strict):

@@ -88,6 +88,8 @@ INVALID = {
     "other material": (lambda d: d.update(material="MoS2"), "'graphene'"),
     "non-sim driver": (lambda d: d["furnace"].update(driver="eurotherm"), "'sim'"),
     "logger too slow": (lambda d: d["logger"].update(period_s=11), "less than or equal to 10"),
+    "leak check of a day": (lambda d: d["limits"].update(min_leak_check_s=86400), "less than or equal to 3600"),
+    "purge without end": (lambda d: d["limits"].update(min_purge_s=1e300), "less than or equal to 3600"),
     "negative full scale": (lambda d: d["gas_lines"][2].update(full_scale_sccm=-5), "greater than 0"),
     "missing limits": (lambda d: d.pop("limits"), "Field required"),
 }
