@@ -59,3 +59,46 @@ def test_without_suggestions_the_whole_space_is_searched() -> None:
     bo.tell(Observation(RECIPE, values={"q": quality(RECIPE)}))
     points = bo.ask(7)
     assert not all(within_region(RECIPE, p) for p in points)
+
+
+WIDE = Space([Real("t", 600, 950), Real("chalcogen", 120, 250), Real("ar", 20, 200, log=True),
+              Real("mg", 1, 30, log=True), Integer("minutes", 5, 30), Categorical("promoter", ["none", "NaCl"]),
+              Real("h2", 1, 30, log=True), Real("share", 1e-4, 0.1, log=True)])
+WIDE_RECIPE = {"t": 700.0, "chalcogen": 180.0, "ar": 75.0, "mg": 10.0, "minutes": 15, "promoter": "none", "h2": 10.0,
+               "share": 0.004}
+
+
+def test_a_proposal_changes_few_settings_of_the_best_recipe_at_once() -> None:
+    """In 8 dimensions, a handful of noisy runs cannot tell which way every setting should go: a proposal moves one
+    or two of the best recipe's settings, not all of them to a corner of the trust region."""
+    def value(point: dict) -> float:
+        return float(np.exp(-((point["t"] - 690) / 30) ** 2 - np.log(point["share"] / 0.005) ** 2
+                            - np.log(point["mg"] / 10) ** 2))
+
+    bo = make_planner("botorch", WIDE, objectives=[Objective("q")], seed=3, **FAST)
+    bo.suggest([WIDE_RECIPE, {**WIDE_RECIPE, "share": 0.002}, {**WIDE_RECIPE, "share": 0.008}])
+    rng = np.random.default_rng(3)
+    changed = []
+    for _ in range(12):
+        (point,) = bo.ask(1)
+        grown = [WIDE.encode([o.params])[0] for o in bo.observations if not o.failed]
+        if len(bo.observations) >= 3:  # the planner's own proposals: settings changed from the nearest grown recipe
+            u = WIDE.encode([point])[0]
+            changed.append(min(int(np.sum(~np.isclose(u, g, rtol=0.0, atol=1e-6))) for g in grown))
+        bo.tell(Observation(point, values={"q": value(point) * (1 + 0.05 * rng.normal())}))
+    assert np.median(changed) <= 2 and max(changed) <= 4, changed
+
+
+def test_an_unlucky_run_of_the_literature_recipe_does_not_move_the_search_to_a_worse_recipe() -> None:
+    """TMD runs scatter by tens of percent: the literature recipe measured low once, its S-share bracket higher.
+    The planner's first d proposals still explore around the literature recipe, not around the bracket's best."""
+    bracket = [WIDE_RECIPE, {**WIDE_RECIPE, "share": 0.002}, {**WIDE_RECIPE, "share": 0.008}]
+    bo = make_planner("botorch", WIDE, objectives=[Objective("q")], seed=0, **FAST)
+    bo.suggest(bracket)
+    for point, measured in zip(bo.ask(3), (0.02, 0.05, 0.08), strict=True):
+        bo.tell(Observation(point, values={"q": measured}))
+    literature = WIDE.encode([WIDE_RECIPE])[0]
+    for _ in range(len(WIDE)):
+        (point,) = bo.ask(1)
+        assert np.all(np.abs(WIDE.encode([point])[0] - literature) <= TRUST_REGION / 2 + 0.02), point
+        bo.tell(Observation(point, values={"q": 0.05}))
