@@ -96,7 +96,7 @@ from botorch.acquisition.multi_objective import logei as hypervolume_logei
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import GenericMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective, ScalarizedPosteriorTransform
-from botorch.exceptions.warnings import BotorchWarning, InputDataWarning, OptimizationWarning
+from botorch.exceptions.warnings import InputDataWarning, OptimizationWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.generation.gen import gen_candidates_scipy
 from botorch.models import ModelListGP, SingleTaskGP
@@ -253,6 +253,16 @@ def _torch_context(rng: np.random.Generator) -> Iterator[None]:
             yield
         finally:
             torch.set_num_threads(threads)
+
+
+@contextmanager
+def _silenced() -> Iterator[None]:
+    """Warnings dropped: the routine numerics of scoring and polishing candidates (jitter added to a covariance, a
+    line search that ended early, a sample in which no baseline point is feasible) are no news to whoever runs a
+    campaign, and they filled its terminal. botorch sets its OptimizationWarning to "always" where it warns, which
+    overrides an "ignore" filter, so they are recorded and discarded."""
+    with warnings.catch_warnings(record=True):
+        yield
 
 
 def _gp(x: np.ndarray, y: np.ndarray, zero_mean: bool = False) -> SingleTaskGP:
@@ -457,7 +467,9 @@ class BotorchPlanner(Planner):
                 return np.where(moved, lower + (upper - lower) * sobol(m), centre)
 
             points, _ = sample_feasible(self.space, self._raw_samples + LOCAL_SAMPLES, masked)
-            return self.space.encode(points)
+            encoded = self.space.encode(points)
+            moved = ~np.isclose(encoded, centre, rtol=0.0, atol=1e-9).all(axis=1)  # else snapped back: the centre
+            return encoded[moved] if moved.any() else encoded
         points, _ = sample_feasible(self.space, self._raw_samples, lambda m: lower + (upper - lower) * sobol(m))
         best = data.x[data.ok][np.argsort(-data.scores, kind="stable")[:LOCAL_BEST]]
         centres = best[rng.integers(len(best), size=LOCAL_SAMPLES)]
@@ -514,10 +526,7 @@ class BotorchPlanner(Planner):
             lower, upper = (torch.tensor(bound, dtype=_DTYPE) for bound in region)
             fixed = pinned[rows[0]]
             lower[fixed] = upper[fixed] = torch.as_tensor(starts[rows[0], fixed], dtype=_DTYPE)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", OptimizationWarning)
-                warnings.simplefilter("ignore", BotorchWarning)
-                warnings.simplefilter("ignore", RuntimeWarning)
+            with _silenced():
                 candidates, _ = gen_candidates_scipy(
                     torch.clamp(torch.as_tensor(starts[rows], dtype=_DTYPE), lower, upper).unsqueeze(1),
                     acq,
@@ -538,7 +547,7 @@ class BotorchPlanner(Planner):
     @staticmethod
     def _evaluate(acq: AcquisitionFunction, encoded: np.ndarray) -> np.ndarray:
         """Acquisition values of single points, in chunks."""
-        with torch.no_grad():
+        with torch.no_grad(), _silenced():
             values = [acq(torch.as_tensor(chunk, dtype=_DTYPE).unsqueeze(1)) for chunk in np.array_split(
                 encoded, max(1, len(encoded) // 256)
             )]

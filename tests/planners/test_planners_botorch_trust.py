@@ -3,6 +3,8 @@ recipes, follow the best one, and never break the space's constraints."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from planners import Categorical, Integer, Objective, Observation, Real, Space, make_planner
@@ -102,3 +104,25 @@ def test_an_unlucky_run_of_the_literature_recipe_does_not_move_the_search_to_a_w
         (point,) = bo.ask(1)
         assert np.all(np.abs(WIDE.encode([point])[0] - literature) <= TRUST_REGION / 2 + 0.02), point
         bo.tell(Observation(point, values={"q": 0.05}))
+
+
+def test_a_tmd_campaign_s_asks_warn_of_nothing() -> None:
+    """The routine numerics of an ask (covariance jitter, a baseline sample with nothing feasible, a line search
+    that stopped early) reached the terminal of every TMD campaign; an ask is quiet now."""
+    from benchmarks.tmd_worlds import tmd_problem
+    from simulators import tmd
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for world in (0, 3):
+            problem = tmd_problem("MoSSe", tmd.TmdTruth.draw(world))
+            bo = make_planner("botorch", problem.space, objectives=[Objective("quality")], seed=world, **FAST)
+            bo.suggest(problem.literature())
+            rng = np.random.default_rng(20_000 + world)
+            for _ in range(12):
+                (point,) = bo.ask(1)
+                measured, _ = problem.experiment(point, rng)
+                bo.tell(Observation(point, values=None if measured is None else {"quality": measured},
+                                    failed=measured is None))
+    assert [str(w.message) for w in caught] == []
