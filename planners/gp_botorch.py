@@ -136,8 +136,8 @@ LOCAL_SCALES = (0.002, 0.01, 0.05, 0.15)
 """Standard deviations (unit coordinates) of the local perturbations; each point draws one of them."""
 
 TRUST_REGION = 0.05
-"""Side of the box around the best successful observation that proposals come from when the campaign has
-suggested points (module docs)."""
+"""Side of the box around the trust region's centre that proposals come from when the campaign has suggested
+points (module docs)."""
 
 PERTURBED = 1.5
 """Expected number of coordinates a starting candidate moves inside the trust region (module docs)."""
@@ -253,6 +253,11 @@ def _torch_context(rng: np.random.Generator) -> Iterator[None]:
             yield
         finally:
             torch.set_num_threads(threads)
+
+
+def _unmoved(encoded: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Elementwise: whether coordinates of ``encoded`` equal ``point``'s, up to an encode/decode round trip."""
+    return np.isclose(encoded, point, rtol=0.0, atol=1e-9)
 
 
 @contextmanager
@@ -468,7 +473,7 @@ class BotorchPlanner(Planner):
 
             points, _ = sample_feasible(self.space, self._raw_samples + LOCAL_SAMPLES, masked)
             encoded = self.space.encode(points)
-            moved = ~np.isclose(encoded, centre, rtol=0.0, atol=1e-9).all(axis=1)  # else snapped back: the centre
+            moved = ~_unmoved(encoded, centre).all(axis=1)  # else snapped back: the centre
             return encoded[moved] if moved.any() else encoded
         points, _ = sample_feasible(self.space, self._raw_samples, lambda m: lower + (upper - lower) * sobol(m))
         best = data.x[data.ok][np.argsort(-data.scores, kind="stable")[:LOCAL_BEST]]
@@ -486,7 +491,7 @@ class BotorchPlanner(Planner):
         if not self._suggested:
             return None
         suggested = self.space.encode(self._suggested)
-        own = sum(not np.isclose(row, suggested, rtol=0.0, atol=1e-9).all(axis=1).any() for row in data.x)
+        own = sum(not _unmoved(row, suggested).all(axis=1).any() for row in data.x)
         x = data.x[data.ok]
         if not len(x) or own < len(self.space):
             return suggested[0]
@@ -515,7 +520,7 @@ class BotorchPlanner(Planner):
         pinned = np.zeros(starts.shape, dtype=bool)
         pinned[:, self._categorical] = True
         if centre is not None:
-            pinned |= np.isclose(starts, centre, rtol=0.0, atol=1e-9)
+            pinned |= _unmoved(starts, centre)
         groups = np.unique(np.hstack([pinned, np.where(pinned, starts, 0.0)]), axis=0,
                            return_inverse=True)[1].reshape(-1)
         if constraints:  # botorch polishes one start at a time under non-linear constraints (SLSQP)

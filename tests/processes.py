@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from lab.deploy.services import default_interrupts
+
 STACKS_WAIT_S = 10.0  # how long the processes of a hung child have to print their stacks
 STOP_WAIT_S = 120.0  # how long a child has to end after its signal, before it is killed (a bound for a loaded host)
 
@@ -39,18 +41,12 @@ def kill(process: subprocess.Popen[Any]) -> None:
     process.wait()
 
 
-def _default_interrupts() -> None:
-    """In the child before it starts: Ctrl-C (SIGINT) as by default. A test session started in the background
-    (`pytest &`, a CI job without job control) ignores SIGINT, and a child inheriting that would never see the
-    Ctrl-C a test sends it."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @contextlib.contextmanager
 def child(args: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
-    """`subprocess.Popen(args, **popen)` in a session of its own, with SIGINT as by default, killed with its group
-    when the block ends."""
-    process = subprocess.Popen(args, start_new_session=True, preexec_fn=_default_interrupts, **popen)
+    """`subprocess.Popen(args, **popen)` in a session of its own, with SIGINT as by default (a test session
+    started in the background ignores it, and a child inheriting that would never see the Ctrl-C a test sends it),
+    killed with its group when the block ends."""
+    process = subprocess.Popen(args, start_new_session=True, preexec_fn=default_interrupts, **popen)
     try:
         yield process
     finally:

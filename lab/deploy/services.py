@@ -145,10 +145,10 @@ def service_pid(name: str) -> int | None:
     return pid
 
 
-def _default_interrupts() -> None:
-    """In a service's process before it starts: SIGINT and SIGQUIT as by default. A command started in the
-    background (`&`, a CI job) ignores them and its children inherit that; a Prefect worker ends on SIGTERM by
-    raising KeyboardInterrupt, so one that ignores SIGINT would run on until `stop` kills it."""
+def default_interrupts() -> None:
+    """In a child process before it starts (``preexec_fn``): SIGINT and SIGQUIT as by default. A command started
+    in the background (`&`, a CI job) ignores them and its children inherit that; a Prefect worker ends on SIGTERM
+    by raising KeyboardInterrupt, so one that ignores SIGINT would run on until `stop` kills it."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
@@ -160,7 +160,7 @@ def spawn(name: str, command: list[str], env: dict[str, str]) -> int:
     with open(log_path(name), "ab") as log:
         process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=deploy_dir(),
-                                   preexec_fn=_default_interrupts)
+                                   preexec_fn=default_interrupts)
     (_run_dir() / f"{name}.pid").write_text(str(process.pid))
     return process.pid
 
