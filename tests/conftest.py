@@ -40,12 +40,20 @@ def sdlab_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect database and server for every test that runs flows."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_harness(sdlab_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect database and server for every test that runs flows (as `prefect_test_harness` has
+    them, but started as a campaign starts its temporary server: the database from the migrated template of
+    `lab.campaign.prefect_database`, the server's log in the session's $SDLAB_HOME; it stops when the session
+    ends)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    from lab.campaign.prefect_server import ensure_server
+
+    database = tmp_path_factory.mktemp("prefect") / "prefect.db"
+    with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}"}):
+        api = ensure_server()
+        with temporary_settings({PREFECT_API_URL: api}):
+            yield
 
 
 @pytest.fixture

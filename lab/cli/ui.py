@@ -21,6 +21,7 @@ from typing import IO, Annotated
 import httpx
 import typer
 
+from lab.campaign import prefect_database
 from lab.cli.common import console
 from lab.errors import UserError
 from lab.history.catalog_server import initialize
@@ -106,6 +107,7 @@ class Lab:
     tiled_url: str
     catalog: Path
     catalog_uri: str  # what local clients (campaigns, sdlab history) connect to
+    migrated_here: tuple[Path, Path] | None = None  # Prefect's new database and memo store, when no template seeded it
 
     @property
     def services(self) -> tuple[Service, Service]:
@@ -125,6 +127,8 @@ class Lab:
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"{pending[0].name} did not answer within {timeout_s:g} s (log: {pending[0].log})")
             time.sleep(0.2)
+        if self.migrated_here is not None:
+            prefect_database.keep_template(*self.migrated_here)
         record_server(self.catalog, self.tiled.process.pid, self.catalog_uri)
 
     def watch(self) -> None:
@@ -157,6 +161,8 @@ def start(home: Path, host: str, prefect_port: int, tiled_port: int) -> Lab:
     env = {**os.environ, "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(home / "prefect")),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     api_key = secrets.token_hex(16)
+    database, memo = prefect_database.server_database(env)
+    migrated_here = prefect_database.prepare(database, memo)
     prefect = _spawn("prefect", [sys.executable, "-m", "prefect", "server", "start", "--host", host,
                                  "--port", str(prefect_port)], url(host, prefect_port, "/api/health"), logs, env)
     nodes = catalog / "catalog.db"
@@ -166,7 +172,8 @@ def start(home: Path, host: str, prefect_port: int, tiled_port: int) -> Lab:
                              "--host", host, "--port", str(tiled_port), "--api-key", api_key],
                    url(host, tiled_port, "/healthz"), logs, env)
     return Lab(prefect, tiled, url(host, prefect_port), url(host, tiled_port, f"/?api_key={api_key}"), catalog,
-               url(host, tiled_port, f"/api/v1?api_key={api_key}"))
+               url(host, tiled_port, f"/api/v1?api_key={api_key}"),
+               None if migrated_here is None else (migrated_here, memo))
 
 
 def check_port(host: str, port: int, option: str) -> None:

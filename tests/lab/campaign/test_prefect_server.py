@@ -9,15 +9,17 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
 
-from lab.campaign.prefect_server import start_prefect
+from lab.campaign.prefect_database import template_files
+from lab.campaign.prefect_server import ensure_server, start_prefect
 from lab.errors import ServiceError
 
 FAKE_UVICORN = """
@@ -59,10 +61,12 @@ def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
     monkeypatch.setenv("FAKE_UVICORN_LAUNCHES", str(tmp_path / "launches"))
     monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setattr(SubprocessASGIServer, "_instances", {})  # no server of this session's
     try:
-        with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: True}, restore_defaults={PREFECT_API_URL}):
+        with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: True, PREFECT_HOME: tmp_path / "prefect"},
+                                restore_defaults={PREFECT_API_URL}):
             yield tmp_path
     finally:
         SubprocessASGIServer().stop()
@@ -94,9 +98,26 @@ def test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again(
     assert len(launches(fake_server)) == 1 and not SubprocessASGIServer().running
 
 
+@alone
+def test_the_server_of_a_new_home_starts_on_a_copy_of_the_migrated_template(
+        fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_UVICORN", "answer")
+    template, template_memo = template_files()
+    template.parent.mkdir(parents=True)
+    with sqlite3.connect(template) as db:
+        db.execute("CREATE TABLE block_type (name TEXT)")
+        db.execute("INSERT INTO block_type VALUES ('from the template')")
+    template_memo.write_text('block_auto_registration = "template"\n')
+    ensure_server()  # in this thread, which sees this test's Prefect home
+    with sqlite3.connect(fake_server / "prefect" / "prefect.db") as db:
+        assert db.execute("SELECT name FROM block_type").fetchall() == [("from the template",)]
+    assert (fake_server / "prefect" / "memo_store.toml").read_text() == template_memo.read_text()
+
+
 @pytest.mark.skipif(bool(os.environ.get(ISOLATED)), reason="the process of its own")
 @pytest.mark.parametrize("name", ["test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server",
-                                  "test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again"])
+                                  "test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again",
+                                  "test_the_server_of_a_new_home_starts_on_a_copy_of_the_migrated_template"])
 def test_each_in_a_process_of_its_own(name: str) -> None:
     import subprocess
     import sys
