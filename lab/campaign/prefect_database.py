@@ -60,6 +60,10 @@ def prepare(url: str, memo: Path) -> Path | None:
     template, template_memo = template_files()
     if not template.is_file():
         return database
+    if not _sound(template):  # damaged in the cache: this server migrates, and its database becomes the template
+        with contextlib.suppress(OSError):
+            template.unlink()
+        return database
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
         _replace(database, lambda partial: shutil.copyfile(template, partial))
@@ -90,6 +94,17 @@ def keep_template(database: Path, memo: Path) -> None:
         template.parent.mkdir(parents=True, exist_ok=True)
         _replace(template_memo, lambda partial: shutil.copyfile(memo, partial))
         _replace(template, backup)
+
+
+def _sound(template: Path) -> bool:
+    """Whether `template` is an intact database with a schema revision and registered block types."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{template.as_uri()}?mode=ro", uri=True)) as db:
+            return (db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+                    and db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] > 0
+                    and db.execute("SELECT count(*) FROM block_type").fetchone()[0] > 0)
+    except sqlite3.Error:
+        return False
 
 
 def _replace(target: Path, write: Callable[[Path], object]) -> None:

@@ -67,6 +67,27 @@ def test_a_home_keeps_its_own_memo_store_and_an_existing_database_is_never_touch
     assert ("a flow of its own",) in rows(database)
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not a database", "no block types"])
+def test_a_damaged_template_is_not_copied_but_replaced_by_the_next_migrated_database(
+        tmp_path: Path, cache: Path, damage: str) -> None:
+    cache.mkdir(parents=True)
+    template, _ = template_files()
+    if damage == "no block types":
+        migrated(template, block_types=0)
+    else:
+        migrated(tmp_path / "whole.db", block_types=200)
+        whole = (tmp_path / "whole.db").read_bytes()
+        template.write_bytes(whole[: len(whole) // 2] if damage == "truncated" else b"sdlab" * 1000)
+    database, memo = tmp_path / "home" / "prefect.db", tmp_path / "home" / "memo_store.toml"
+    assert prepare(f"sqlite+aiosqlite:///{database}", memo) == database  # its server migrates it
+    assert not database.exists() and not template.exists()
+    database.parent.mkdir()
+    migrated(database)
+    memo.write_text('block_auto_registration = "abc"\n')
+    keep_template(database, memo)
+    assert rows(template) == rows(database)
+
+
 def test_a_database_without_registered_block_types_is_not_kept(tmp_path: Path, cache: Path) -> None:
     """A home whose memo store said the blocks were registered: its server did not register them in the new
     database, which must not become every later database's start."""
