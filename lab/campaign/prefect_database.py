@@ -75,10 +75,10 @@ def prepare(url: str, memo: Path) -> Path | None:
 
 
 def keep_template(database: Path, memo: Path) -> None:
-    """Keep a consistent copy of `database`, which a server migrated just now (it answers, nothing has run on it),
-    and of the memo store `memo` as the template, unless there is one or the server did not register Prefect's
-    block types in it (its home's memo said they were: the database would lack them). SQLite's backup API copies the
-    database consistently while the server has it open."""
+    """Keep a consistent copy of `database`, which a server migrated just now, and of the memo store `memo` as the
+    template, unless there is one, the server did not register Prefect's block types in it (its home's memo said
+    they were: the database would lack them) or anything but those is in it already. SQLite's backup API copies
+    the database consistently while the server has it open."""
     template, template_memo = template_files()
     if template.exists() or not memo.is_file():
         return
@@ -89,11 +89,21 @@ def keep_template(database: Path, memo: Path) -> None:
             if not source.execute("SELECT count(*) FROM block_type").fetchone()[0]:
                 raise sqlite3.DatabaseError("no block types registered")
             source.backup(copy)
+            if _filled(copy):
+                raise sqlite3.DatabaseError("something ran on it already")
 
     with contextlib.suppress(OSError, sqlite3.Error):
         template.parent.mkdir(parents=True, exist_ok=True)
         _replace(template_memo, lambda partial: shutil.copyfile(memo, partial))
         _replace(template, backup)
+
+
+def _filled(db: sqlite3.Connection) -> list[str]:
+    """The tables of `db` that hold rows other than the schema's revision and Prefect's block types (a flow run, a
+    deployment, an event, …)."""
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [name for name in tables if name != "alembic_version" and not name.startswith(("block_", "sqlite_"))
+            and db.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone()[0]]
 
 
 def _sound(template: Path) -> bool:

@@ -97,6 +97,21 @@ def test_a_database_without_registered_block_types_is_not_kept(tmp_path: Path, c
     assert not template_files()[0].exists()
 
 
+def test_a_database_that_something_ran_on_is_not_kept(tmp_path: Path, cache: Path) -> None:
+    database, memo = migrated(tmp_path / "prefect.db"), tmp_path / "memo_store.toml"
+    memo.write_text('block_auto_registration = "abc"\n')
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE flow_run (name TEXT)")
+        db.execute("CREATE TABLE deployment (name TEXT)")
+        db.execute("INSERT INTO flow_run VALUES ('a campaign')")
+    keep_template(database, memo)
+    assert not template_files()[0].exists()
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM flow_run")
+    keep_template(database, memo)  # empty tables of every kind are what a migrated database has
+    assert rows(template_files()[0]) == rows(database)
+
+
 def test_only_sqlite_files_are_seeded(tmp_path: Path, cache: Path) -> None:
     assert sqlite_file("postgresql+asyncpg://user:secret@localhost/prefect") is None
     assert sqlite_file("sqlite+aiosqlite:///:memory:") is None
