@@ -105,6 +105,8 @@ def test_the_server_of_a_new_home_starts_on_a_copy_of_the_migrated_template(
     template, template_memo = template_files()
     template.parent.mkdir(parents=True)
     with sqlite3.connect(template) as db:
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("INSERT INTO alembic_version VALUES ('head')")
         db.execute("CREATE TABLE block_type (name TEXT)")
         db.execute("INSERT INTO block_type VALUES ('from the template')")
     template_memo.write_text('block_auto_registration = "template"\n')
