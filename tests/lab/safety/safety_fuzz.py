@@ -433,7 +433,9 @@ def cli_arguments(draw: st.DrawFn) -> list[str]:
                 *(arg for option in chosen for arg in option)]
     valid = [["--planner", "random"], ["--experiments", "2"], ["--seed", str(draw(st.integers(0, 9)))]]
     invalid = draw(st.lists(st.sampled_from(INVALID_SIMULATE), min_size=1, max_size=3))
-    return ["simulate", *(arg for option in draw(st.permutations([*valid, *invalid])) for arg in option)]
+    # The invalid options last: a repeated option's last value counts, and a valid one after an invalid one of the
+    # same name would start a campaign.
+    return ["simulate", *(arg for option in [*draw(st.permutations(valid)), *invalid] for arg in option)]
 
 
 def cli_case(args: list[str], tally: Tally) -> None:
@@ -454,6 +456,8 @@ def cli_case(args: list[str], tally: Tally) -> None:
             sys.argv = argv
         if code == 2 and "Traceback" not in stderr.getvalue():
             raise UserError(stderr.getvalue())
+        if args[0] == "simulate":  # every one has an invalid option
+            raise AssertionError(f"sdlab {args}: exit {code}, where it should be refused before anything starts")
         if code != 0 or "Traceback" in stderr.getvalue():
             raise AssertionError(f"sdlab {args}: exit {code}: {stderr.getvalue()[-500:]}")
 
