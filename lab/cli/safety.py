@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from lab.cli.common import HELP_MARKUP
 from lab.errors import UserError
-from lab.safety.audit import AuditLog, describe, read_audit, safety_dir
+from lab.safety.audit import AuditLog, describe, latest_audit, read_audit, safety_dir
 from lab.safety.latch import Latch
 from lab.settings import DEFAULT_STATIONS, load_station
 
@@ -23,9 +23,9 @@ safety_app = typer.Typer(no_args_is_help=True, rich_markup_mode=HELP_MARKUP, hel
     "latch stops only the processes that share this $SDLAB_HOME."))
 
 
-def known_stations() -> set[str]:
-    """The stations this lab knows: the built-in ones, and those of its campaign records, latches, leases and audit
-    log."""
+def known_stations(*, audit: bool = True) -> set[str]:
+    """The stations this lab knows: the built-in ones, and those of its campaign records, latches, leases and (unless
+    `audit` is False: it is read whole) audit log."""
     from lab.history.records import known_campaigns, load_record
 
     known = {load_station(kind=kind).name for kind in DEFAULT_STATIONS}
@@ -33,15 +33,15 @@ def known_stations() -> set[str]:
         with contextlib.suppress(UserError):  # a record of another version: its station is in the audit log
             known.add(load_record(campaign).station.name)
     known |= {path.name.removesuffix(suffix) for suffix in STATION_FILES for path in safety_dir().glob(f"*{suffix}")}
-    return known | {entry["station"] for entry in read_audit()}
+    return known | {entry["station"] for entry in read_audit()} if audit else known
 
 
 def _latch(station: str) -> Latch:
     """The latch of a station this lab knows (UserError naming the known ones otherwise)."""
     if not STATION_NAME.match(station):
         raise UserError(f"--station {station!r} is not a station name (letters, digits, '_', '.', '-')")
-    known = known_stations()
-    if station not in known:
+    # Most stations are known without the audit log, which is read (whole: it may be years long) only if not.
+    if station not in known_stations(audit=False) and station not in (known := known_stations()):
         raise UserError(f"unknown station {station!r}; the stations this lab knows: {', '.join(sorted(known))} "
                         "(a station becomes known when a campaign runs on it)")
     return Latch(station, AuditLog(station))
@@ -96,6 +96,9 @@ def log(station: Annotated[str | None, typer.Option(help="Only this station.")] 
         refused: Annotated[bool, typer.Option(help="Only refused commands, trips and clears.")] = False,
         json_lines: Annotated[bool, typer.Option("--json", help="JSON lines as stored.")] = False) -> None:
     """The audit log: every command sent to every device, its source and the interlock's decision."""
-    entries = [e for e in read_audit(station=station) if not refused or e["decision"] in ("refuse", "trip", "clear")]
-    for entry in entries[-last:]:
+    def admit(entry: dict[str, Any]) -> bool:
+        return ((station is None or entry["station"] == station)
+                and (not refused or entry["decision"] in ("refuse", "trip", "clear")))
+
+    for entry in latest_audit(last, admit=admit):
         print(json.dumps(entry) if json_lines else describe(entry))

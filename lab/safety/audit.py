@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,15 +76,62 @@ class AuditLog:
 
 
 def read_audit(path: Path | None = None, *, station: str | None = None) -> Iterator[dict[str, Any]]:
-    """The records of the audit log, oldest first (optionally of one station)."""
+    """The records of the audit log, oldest first (optionally of one station); lines that are no record (a writer
+    killed half-way through one, the line still being written) are skipped."""
     path = path or safety_dir() / AUDIT_FILE
     if not path.exists():
         return
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:
         for line in handle:
-            entry = json.loads(line)
-            if station is None or entry["station"] == station:
+            entry = _record(line)
+            if entry is not None and (station is None or entry["station"] == station):
                 yield entry
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    """The record a line of the log holds; None for a line that is not one."""
+    try:
+        entry = json.loads(line)
+    except ValueError:  # also a line cut inside a multi-byte character
+        return None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("station"), str) else None
+
+
+def latest_audit(last: int, path: Path | None = None, *, admit: Callable[[dict[str, Any]], bool] = lambda _: True,
+                 block_bytes: int = 1 << 16) -> list[dict[str, Any]]:
+    """The last `last` records that `admit` accepts, oldest first, as `read_audit` reads them, but from the end of
+    the log, so that a log of years is not parsed whole to show its tail."""
+    path = path or safety_dir() / AUDIT_FILE
+    if not path.exists() or last <= 0:
+        return []
+    found: list[dict[str, Any]] = []
+    for line in _lines_from_the_end(path, block_bytes):
+        entry = _record(line)
+        if entry is not None and admit(entry):
+            found.append(entry)
+            if len(found) == last:
+                break
+    return found[::-1]
+
+
+def _lines_from_the_end(path: Path, block_bytes: int) -> Iterator[bytes]:
+    """The complete, non-empty lines of `path`, last first, read in blocks from its end."""
+    with path.open("rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        carry, trailing = b"", True  # trailing: no newline found yet (what follows the last one is being written)
+        while end > 0:
+            start = max(0, end - block_bytes)
+            handle.seek(start)
+            lines = (handle.read(end - start) + carry).split(b"\n")
+            end = start
+            if trailing:
+                if len(lines) == 1:
+                    carry = b""
+                    continue
+                lines.pop()
+                trailing = False
+            carry = lines.pop(0) if start > 0 else b""  # the end of a line that begins further up
+            yield from (line for line in reversed(lines) if line.strip())
 
 
 def describe(entry: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lab.cli.safety import safety_app
-from lab.safety.audit import AuditLog, read_audit
+from lab.safety.audit import AUDIT_FILE, AuditLog, latest_audit, read_audit, safety_dir
 from lab.safety.latch import Latch
 
 STATION = "sim-graphene-1"
@@ -63,6 +63,49 @@ def test_the_log_shows_every_command_with_its_source_and_decision() -> None:
     assert "refuse" in lines[1] and "— above the Cu cap" in lines[1]
     (stored,) = [json.loads(line) for line in safety("log", "--json", "--last", "1").splitlines()]
     assert stored["decision"] == "refuse" and stored["args"] == [1200.0]
+
+
+@pytest.mark.parametrize("block_bytes", [7, 64, 1 << 16])
+def test_the_log_s_last_records_are_read_from_its_end_as_they_were_written(block_bytes: int) -> None:
+    """Across block boundaries, multi-byte characters and filters, the tail equals the last records of a forward
+    read; a line still being written is left out, and the start of a long log is not parsed for its tail."""
+    for i in range(60):
+        AuditLog(("sim-graphene-1", "furnace-7")[i % 2]).record(
+            ("allow", "refuse")[i % 3 == 0], device="furnace", method="write_setpoint", args=(float(i),),
+            reason=f"№{i} — ±5 °C")
+    path = safety_dir() / AUDIT_FILE
+    forward = list(read_audit())
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"station": "sim-graphene-1", "decisi')  # a writer is half-way through its record
+
+    def refused_on_7(entry: dict) -> bool:
+        return entry["station"] == "furnace-7" and entry["decision"] == "refuse"
+
+    for last, admit in ((1, lambda _: True), (25, lambda _: True), (60, lambda _: True), (500, lambda _: True),
+                        (4, refused_on_7), (100, refused_on_7)):
+        assert latest_audit(last, admit=admit, block_bytes=block_bytes) == [e for e in forward if admit(e)][-last:]
+    assert latest_audit(0) == []
+    path.write_text('{"not json\n' + path.read_text())
+    assert latest_audit(25, block_bytes=block_bytes) == forward[-25:]
+
+
+def test_a_line_that_is_no_record_is_skipped_and_stops_no_command(sdlab_cli) -> None:
+    """A record cut short (a full disk, a writer killed half-way through a long one) and the record appended to
+    its line are no record; the others are read, and every command works (before, each raised a traceback)."""
+    AuditLog(STATION).record("allow", device="furnace", method="write_setpoint", args=(900.0,))
+    path = safety_dir() / AUDIT_FILE
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"station": "sim-graphene-1", "device": "mfc:CH4", "args": [1.5], "reason": "±')
+    AuditLog("furnace-7").record("allow", device="furnace", method="write_setpoint", args=(20.0,))
+    AuditLog(STATION).record("refuse", device="furnace", method="write_setpoint", args=(1200.0,), reason="cap")
+    assert [(e["station"], e["args"]) for e in read_audit()] == [(STATION, [900.0]), (STATION, [1200.0])]
+    assert [e["args"] for e in latest_audit(5)] == [[900.0], [1200.0]]
+    for args in (["safety", "log"], ["safety", "log", "--json"],
+                 ["safety", "stop", "--station", "furnace-8", "--operator", "a", "--reason", "r"],
+                 ["safety", "stop", "--station", STATION, "--operator", "ann", "--reason", "gas smell"]):
+        done = sdlab_cli(*args)
+        assert "Traceback" not in done.err and done.code == (2 if "furnace-8" in args else 0), done.err
+    assert "sim-graphene-1: LATCHED since" in sdlab_cli("safety", "status").out
 
 
 def test_no_secret_from_run_metadata_reaches_the_audit_log() -> None:
