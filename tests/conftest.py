@@ -45,12 +45,19 @@ def prefect_harness(sdlab_home: Path, tmp_path_factory: pytest.TempPathFactory) 
     them, but started as a campaign starts its temporary server: the database from the migrated template of
     `lab.campaign.prefect_database`, the server's log in the session's $SDLAB_HOME; it stops when the session
     ends)."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        temporary_settings,
+    )
 
     from lab.campaign.prefect_server import ensure_server
 
     database = tmp_path_factory.mktemp("prefect") / "prefect.db"
-    with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}"}):
+    with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}",
+                             # every worker's server may start at once, migrating its database (no template yet)
+                             PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 120}):
         api = ensure_server()
         with temporary_settings({PREFECT_API_URL: api}):
             yield
