@@ -94,8 +94,8 @@ def keep_template(database: Path, memo: Path) -> None:
 
     with contextlib.suppress(OSError, sqlite3.Error):
         template.parent.mkdir(parents=True, exist_ok=True)
+        _replace(template, backup)  # first: a database refused leaves no memo behind
         _replace(template_memo, lambda partial: shutil.copyfile(memo, partial))
-        _replace(template, backup)
 
 
 def _filled(db: sqlite3.Connection) -> list[str]:
