@@ -33,7 +33,12 @@ def known_stations(*, audit: bool = True) -> set[str]:
         with contextlib.suppress(UserError):  # a record of another version: its station is in the audit log
             known.add(load_record(campaign).station.name)
     known |= {path.name.removesuffix(suffix) for suffix in STATION_FILES for path in safety_dir().glob(f"*{suffix}")}
-    return known | {entry["station"] for entry in read_audit()} if audit else known
+    return known | _audited_stations() if audit else known
+
+
+def _audited_stations() -> set[str]:
+    """The stations of the audit log's records (read whole)."""
+    return {entry["station"] for entry in read_audit()}
 
 
 def _latch(station: str) -> Latch:
@@ -41,7 +46,8 @@ def _latch(station: str) -> Latch:
     if not STATION_NAME.match(station):
         raise UserError(f"--station {station!r} is not a station name (letters, digits, '_', '.', '-')")
     # Most stations are known without the audit log, which is read (whole: it may be years long) only if not.
-    if station not in known_stations(audit=False) and station not in (known := known_stations()):
+    known = known_stations(audit=False)
+    if station not in known and station not in (known := known | _audited_stations()):
         raise UserError(f"unknown station {station!r}; the stations this lab knows: {', '.join(sorted(known))} "
                         "(a station becomes known when a campaign runs on it)")
     return Latch(station, AuditLog(station))
