@@ -13,6 +13,8 @@ from devices.limits import check_range
 from devices.signals import DriverSignal
 from devices.status import settle_status
 
+RATE_MARGIN = 3.0  # the tube moves toward a setpoint at most this many times its ramp rate (the twin: ≤ 1.8×)
+
 
 class TubeFurnace(Device):
     """`set(t)` moves the setpoint; its Status finishes when the tube is within tolerance and stable."""
@@ -43,10 +45,11 @@ class TubeFurnace(Device):
         target = check_range(self.name, "setpoint", value, 0.0, self.max_c, "°C")
         self.driver.write_setpoint(target)
         self.heater.put(True)
-        ramp = max(self.driver.read_ramp_rate(), 0.1)
-        travel_s = abs(target - self.driver.read_pv()) / ramp * 60.0
+        ramp = self.driver.read_ramp_rate()  # °C/min; 0: no ramp, the controller steps its setpoint
+        travel_s = abs(target - self.driver.read_pv()) / max(ramp, 0.1) * 60.0
         return settle_status(self, self.driver.read_pv, target, self.tolerance_c, self.settle_s, self.clock,
-                             timeout_s=1.5 * travel_s + 1800.0)
+                             timeout_s=1.5 * travel_s + 1800.0,
+                             max_rate=RATE_MARGIN * ramp / 60.0 if ramp > 0 else None)
 
     def stop(self, *, success: bool = False) -> None:
         """Hold the present temperature, never raising the setpoint (RunEngine stop/pause/suspend); the safe

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -12,11 +13,17 @@ from devices.interfaces import Clock
 
 MIN_POLLS = 10
 MIN_WALL_S = 5.0  # a wall-time clock times out after at least this long (an accelerated clock jumps on a stall)
+MAX_SKIP_S = 60.0  # with a rate bound, polls skipped at once span at most this much clock time
 
 
 def settle_status(device: Device, read: Callable[[], float], target: float, tolerance: float, settle_s: float,
-                  clock: Clock, timeout_s: float, poll_s: float = 1.0) -> Status:
+                  clock: Clock, timeout_s: float, poll_s: float = 1.0, max_rate: float | None = None) -> Status:
     """A Status that finishes once |read() − target| ≤ tolerance has held for `settle_s` (clock seconds).
+
+    `max_rate` (units per clock second), where the device knows one, bounds how fast the reading can approach the
+    target: the polls that could not find it within tolerance yet are skipped (`MAX_SKIP_S` at most at once), so
+    a furnace ramping for an hour is polled a few dozen times instead of every second, and while the bound holds
+    the status finishes at the very poll it would have finished at with every poll taken.
 
     It fails with the driver's exception if a read fails, or with a timeout after `timeout_s` clock seconds
     (and at least MIN_POLLS polls, and for a clock that runs in wall time at least MIN_WALL_S of wall time, so
@@ -49,10 +56,21 @@ def settle_status(device: Device, read: Callable[[], float], target: float, tole
                     return
             else:
                 since = None
-            clock.sleep(poll_s)
+            periods = 1 if since is not None else _periods_out_of_reach(abs(value - target) - tolerance, max_rate,
+                                                                        poll_s)
+            polls += periods - 1
+            clock.sleep(poll_s * periods)
 
     clock.worker(watch, f"settle-{device.name}")
     return status
+
+
+def _periods_out_of_reach(gap: float, max_rate: float | None, poll_s: float) -> int:
+    """Poll periods until a reading `gap` outside its tolerance could first be back within it, moving at most
+    `max_rate` per second (1 without a bound), capped at `MAX_SKIP_S`."""
+    if not max_rate or max_rate <= 0 or not math.isfinite(gap):
+        return 1
+    return max(1, min(math.ceil(gap / (max_rate * poll_s)), int(MAX_SKIP_S / poll_s)))
 
 
 def done_status(device: Device) -> Status:

@@ -10,7 +10,7 @@ from ophyd.utils import ReadOnlyError
 
 from devices.furnace import TubeFurnace
 from devices.limits import LimitError, check_range
-from devices.status import done_status, settle_status
+from devices.status import MAX_SKIP_S, done_status, settle_status
 
 
 class Scripted:
@@ -66,6 +66,59 @@ def test_settle_status_times_out_after_timeout_s_clock_seconds(device, fake_cloc
         status.wait(timeout=5)
     assert len(reader.read_at) <= 12
     assert fake_clock.now <= 12.0
+
+
+class Ramp:
+    """A reading that moves from `start` toward `target` at `rate` per clock second (then holds), noting reads."""
+
+    def __init__(self, start: float, target: float, rate: float, clock: FakeClock) -> None:
+        self.start, self.target, self.rate, self.clock = start, target, rate, clock
+        self.read_at: list[float] = []
+
+    def __call__(self) -> float:
+        self.read_at.append(self.clock.now)
+        step = self.rate * self.clock.now
+        return min(self.target, self.start + step) if self.target > self.start else max(self.target, self.start - step)
+
+
+@pytest.mark.parametrize("start", [25.0, 1000.0])  # heating, and cooling to a lower setpoint
+def test_a_rate_bound_skips_the_polls_that_cannot_settle_and_finishes_at_the_same_poll(device, start) -> None:
+    """A 20 °C/min ramp over 975 °C: with the bound (3× the ramp) the status reads under a hundred times instead of
+    ~3000 (89: a minute at most per skip), and finishes at the same clock second as with every poll taken."""
+    finished = {}
+    for bound in (None, 3 * 20.0 / 60.0):
+        clock = FakeClock()
+        reader = Ramp(start, 1000.0 if start < 1000.0 else 25.0, 20.0 / 60.0, clock)
+        status = settle_status(device, reader, reader.target, tolerance=2.0, settle_s=30.0, clock=clock,
+                               timeout_s=6000.0, max_rate=bound)
+        status.wait(timeout=5)
+        assert status.success
+        finished[bound] = (clock.now, len(reader.read_at))
+    (every_poll, reads), (bounded, fewer) = finished.values()
+    assert bounded == every_poll and reads > 2900 and fewer < 100
+
+
+def test_a_reading_faster_than_its_bound_is_found_at_most_a_skip_late(device, fake_clock) -> None:
+    """A bound that does not hold (the reading jumps to the target) costs at most `MAX_SKIP_S` of waiting."""
+    reader = Scripted([0.0, 500.0], fake_clock)  # within tolerance from the second read on
+    status = settle_status(device, reader, 500.0, tolerance=1.0, settle_s=0.0, clock=fake_clock, timeout_s=6000.0,
+                           max_rate=0.01)
+    status.wait(timeout=5)
+    assert reader.read_at == [0.0, MAX_SKIP_S]
+
+
+def test_a_furnace_bounds_how_fast_it_can_settle_by_three_times_its_ramp_rate(fake_clock) -> None:
+    """A tube stuck at 25 °C under a 20 °C/min ramp to 800 °C is read once a minute (the bound, 1 °C/s, puts the
+    setpoint more than a minute away) until the status times out, not once a second."""
+    controller = FakeTemperatureController(pv=25.0, ramp=20.0)
+    controller.follow = False
+    furnace = TubeFurnace(controller, clock=fake_clock, max_c=1080.0, max_ramp_c_per_min=25.0)
+    status = furnace.set(800.0)
+    with pytest.raises(TimeoutError):
+        status.wait(timeout=5)
+    timeout_s = 1.5 * 775.0 / 20.0 * 60.0 + 1800.0
+    reads = sum(method == "read_pv" for method, _ in controller.calls)
+    assert timeout_s / MAX_SKIP_S < reads < timeout_s / MAX_SKIP_S + 5
 
 
 def test_done_status_is_finished(device) -> None:
