@@ -5,8 +5,10 @@ Prefect would start it on first use (`SubprocessASGIServer().start()`), but a st
 busy host (a health check that times out or is cut off) leaves that server running while Prefect forgets it, and
 its next use starts a second server on the same port ("address already in use"); and the server exists for a while
 before anything could tie it to this process. Here it is launched in this process's helper group (`lab.reaper`),
-its output goes to `$SDLAB_HOME/logs/prefect-server.log`, and it is registered as Prefect's server before its
-health is awaited, so Prefect never starts another one.
+its output goes to `$SDLAB_HOME/logs/prefect-server.log`, and once it answers it becomes this process's Prefect API,
+as if `PREFECT_API_URL` had been set before Prefect read its settings: Prefect never starts a server of its own, and
+never imports its server's modules into the campaign's process (`prefect.server.api.server`, ~4 s of CPU under the
+GIL, which the campaign's threads then waited for).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import subprocess
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import prefect
-from prefect.settings import get_current_settings
+import prefect.context
+from prefect.settings import PREFECT_API_URL, get_current_settings
 
 from lab.campaign import prefect_database
 from lab.errors import ServiceError
@@ -30,12 +34,40 @@ from lab.heap import lasting_heap
 from lab.home import sdlab_home
 from lab.reaper import helper_group
 
-if TYPE_CHECKING:
-    from prefect.server.api.server import SubprocessASGIServer
-
 HEALTH_POLL_S = 0.2  # between health checks while the server starts
 HEALTH_TIMEOUT_S = 2.0  # a check a busy server does not answer in time is simply made again
+STOP_WAIT_S = 5.0  # a server not gone this long after SIGTERM is killed
 _lock = threading.Lock()
+
+
+@dataclass
+class TemporaryServer:
+    """This process's temporary Prefect server."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def stop(self) -> None:
+        """Terminate the server (killed if it does not end within `STOP_WAIT_S`)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+_server: TemporaryServer | None = None
+
+
+def temporary_server() -> TemporaryServer | None:
+    """The temporary server `ensure_server` started in this process, if any."""
+    return _server
 
 
 def server_log() -> str:
@@ -74,7 +106,7 @@ def server_app() -> Any:
         return create_app()
 
 
-def _await_health(server: SubprocessASGIServer, timeout_s: float) -> None:
+def _await_health(server: TemporaryServer, timeout_s: float) -> None:
     """Return once the server answers its health check; ServiceError when it exits or stays silent too long."""
     deadline = time.monotonic() + timeout_s
     with httpx.Client(timeout=HEALTH_TIMEOUT_S, trust_env=False) as client:  # one: each builds an SSL context (~50 ms)
@@ -86,10 +118,9 @@ def _await_health(server: SubprocessASGIServer, timeout_s: float) -> None:
             time.sleep(HEALTH_POLL_S)
 
 
-def _healthy(server: SubprocessASGIServer, client: httpx.Client) -> bool:
+def _healthy(server: TemporaryServer, client: httpx.Client) -> bool:
     """Whether the server answers its health check now; ServiceError when it has exited."""
-    assert server.server_process is not None
-    code = server.server_process.poll()
+    code = server.process.poll()
     if code is not None:
         raise ServiceError(f"Prefect's temporary server exited with code {code} while starting (log: "
                            f"{server_log()}); set PREFECT_API_URL to a running Prefect server (e.g. sdlab ui) "
@@ -103,12 +134,15 @@ def _healthy(server: SubprocessASGIServer, client: httpx.Client) -> bool:
 def ensure_server() -> str | None:
     """Start Prefect's temporary server unless a Prefect API is configured or it runs already; return once it
     answers, with the API's URL (None: no API is configured and temporary servers are off). ServiceError (one line)
-    when it does not start; it is then stopped."""
+    when it does not start; it is then stopped. Settings entered before (`temporary_settings`) keep their own API."""
+    global _server
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled:
         return settings.api.url
     with _lock:
-        if "prefect.server.api.server" in sys.modules:  # Prefect imports it to start a server of its own
+        if _server is not None and _server.process.poll() is None:
+            return _server.api_url
+        if "prefect.server.api.server" in sys.modules:  # something made Prefect start a server of its own
             from prefect.server.api.server import SubprocessASGIServer
 
             if SubprocessASGIServer().running:
@@ -116,12 +150,7 @@ def ensure_server() -> str | None:
         memo = settings.server.memo_store_path
         migrated_here = prefect_database.prepare(settings.server.database.connection_url.get_secret_value(), memo)
         port = _free_port()
-        process = _launch(port)  # first: the server starts while the next ~3 s of imports run
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        server.port, server.server_process = port, process
-        server.running = True  # Prefect's own uses find it running, so they never start another
+        server = TemporaryServer(_launch(port), port)
         atexit.register(server.stop)
         try:
             _await_health(server, settings.server.ephemeral.startup_timeout_seconds)
@@ -130,7 +159,18 @@ def ensure_server() -> str | None:
             raise
         if migrated_here is not None:
             prefect_database.keep_template(migrated_here, memo)
+        _server = server
+        _use_api(server.api_url)
         return server.api_url
+
+
+def _use_api(url: str) -> None:
+    """Make `url` this process's Prefect API, for every thread and context without settings of their own (Prefect's
+    process-wide settings, which it reads when no `temporary_settings` are entered); child processes' environment
+    is not changed."""
+    default = prefect.context.GLOBAL_SETTINGS_CONTEXT
+    prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext(
+        profile=default.profile, settings=default.settings.copy_with_update(updates={PREFECT_API_URL: url}))
 
 
 class PrefectStart(threading.Thread):

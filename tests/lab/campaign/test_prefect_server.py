@@ -10,16 +10,19 @@ import contextlib
 import os
 import signal
 import sqlite3
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import prefect.context
 import pytest
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
 
+from lab.campaign import prefect_server
 from lab.campaign.prefect_database import template_files
-from lab.campaign.prefect_server import ensure_server, start_prefect
+from lab.campaign.prefect_server import ensure_server, start_prefect, temporary_server
 from lab.errors import ServiceError
 
 FAKE_UVICORN = """
@@ -63,13 +66,15 @@ def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("SDLAB_HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setattr(SubprocessASGIServer, "_instances", {})  # no server of this session's
+    monkeypatch.setattr(prefect_server, "_server", None)  # no server of this session's
+    monkeypatch.setattr(prefect.context, "GLOBAL_SETTINGS_CONTEXT", prefect.context.GLOBAL_SETTINGS_CONTEXT)
     try:
         with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: True, PREFECT_HOME: tmp_path / "prefect"},
                                 restore_defaults={PREFECT_API_URL}):
             yield tmp_path
     finally:
-        SubprocessASGIServer().stop()
+        if (server := temporary_server()) is not None:
+            server.stop()
         for pid in launches(tmp_path):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -80,10 +85,23 @@ def test_a_health_check_cut_off_during_start_up_never_leads_to_a_second_server(
         fake_server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_UVICORN", "cut-first")
     start_prefect().wait()
-    server = SubprocessASGIServer()
-    server.start()  # what Prefect's client does on first use
-    assert len(launches(fake_server)) == 1
+    server = temporary_server()
+    assert server is not None
+    clients: list[str] = []
+    # A flow's first use of Prefect, in a thread whose context has no settings of its own (as the campaign's).
+    first_use = threading.Thread(target=lambda: clients.append(_client_api()))
+    first_use.start()
+    first_use.join()
+    assert clients == [server.api_url] and len(launches(fake_server)) == 1
+    assert "prefect.server.api.server" not in sys.modules  # Prefect's server stays out of the campaign's process
     assert httpx.get(f"{server.api_url}/health", trust_env=False).status_code == 200
+
+
+def _client_api() -> str:
+    """The API a Prefect client made now talks to (Prefect starts its own server here when none is set)."""
+    from prefect.client.orchestration import get_client
+
+    return str(get_client(sync_client=True).api_url).rstrip("/")
 
 
 @alone
@@ -95,7 +113,7 @@ def test_a_server_that_cannot_start_is_one_clear_line_and_is_not_started_again(
     said = str(failure.value)
     assert "\n" not in said and "Prefect's temporary server exited with code 1 while starting" in said
     assert str(fake_server / "logs" / "prefect-server.log") in said
-    assert len(launches(fake_server)) == 1 and not SubprocessASGIServer().running
+    assert len(launches(fake_server)) == 1 and temporary_server() is None
 
 
 @alone

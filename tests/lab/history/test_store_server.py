@@ -103,10 +103,9 @@ def test_prefects_temporary_server_stops_when_the_campaign_process_is_killed(tmp
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}  # as the CLI sets it: a busy host is slow
     pid = _kill_owner("""
         import time
-        from prefect.server.api.server import SubprocessASGIServer
-        from lab.campaign.prefect_server import start_prefect
+        from lab.campaign.prefect_server import start_prefect, temporary_server
         start_prefect().wait()
-        print(SubprocessASGIServer().server_process.pid, flush=True)
+        print(temporary_server().process.pid, flush=True)
         time.sleep(300)
     """, env=env)
     _assert_gone(pid, within_s=60)
