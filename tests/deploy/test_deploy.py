@@ -49,7 +49,7 @@ def test_each_station_pool_runs_one_flow_at_a_time() -> None:
     pools = [d["work_pool"]["name"] for d in _deployments()]
     assert len(set(pools)) == len(pools)  # one deployment per station pool
     assert all(d["concurrency_limit"] == 1 for d in _deployments())
-    assert "set-concurrency-limit \"$station\" 1" in (DEPLOY / "pools.sh").read_text()
+    assert "concurrency_limit=1" in (DEPLOY / "pools.sh").read_text()
 
 
 def test_a_discover_deployment_only_with_a_discover_flow() -> None:
