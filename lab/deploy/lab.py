@@ -200,10 +200,8 @@ def down() -> None:
     layout = Layout.load()
     if layout is None:
         return
-    for pool in layout.station_pools():
-        services.stop(f"worker-{pool}")
-    services.stop("tiled")
-    services.stop("prefect")
+    services.stop(*(f"worker-{pool}" for pool in layout.station_pools()))
+    services.stop("tiled", "prefect")
     services.stop_postgres()
 
 

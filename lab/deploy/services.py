@@ -165,18 +165,21 @@ def spawn(name: str, command: list[str], env: dict[str, str]) -> int:
     return process.pid
 
 
-def stop(name: str, timeout_s: float = 30.0) -> None:
-    """SIGTERM service `name`'s process group, SIGKILL what is left after `timeout_s`; forget its pid file."""
-    pid = service_pid(name)
-    if pid is not None:
+def stop(*names: str, timeout_s: float = 30.0) -> None:
+    """SIGTERM the process groups of services `names` at once, SIGKILL what is left of them after `timeout_s`;
+    forget their pid files."""
+    pids = [pid for pid in map(service_pid, names) if pid is not None]
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and _group_alive(pid):
-            time.sleep(0.2)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(_group_alive(pid) for pid in pids):
+        time.sleep(0.2)
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-    (_run_dir() / f"{name}.pid").unlink(missing_ok=True)
+    for name in names:
+        (_run_dir() / f"{name}.pid").unlink(missing_ok=True)
 
 
 def _group_alive(pgid: int) -> bool:

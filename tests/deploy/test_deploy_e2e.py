@@ -64,7 +64,7 @@ def test_campaigns_submitted_to_two_stations_run_through_the_deployment_and_thei
     runs = flow_runs(layout, tuple(CAMPAIGNS))
     while {run["state_type"] for run in runs.values()} - FINISHED:
         assert time.monotonic() < deadline, {name: run["state_type"] for name, run in runs.items()}
-        time.sleep(5)
+        time.sleep(1)
         runs = flow_runs(layout, tuple(CAMPAIGNS))
     assert {name: run["state_type"] for name, run in runs.items()} == dict.fromkeys(CAMPAIGNS, "COMPLETED")
     c, a, b = (_interval(runs[name]) for name in CAMPAIGNS)
@@ -114,5 +114,5 @@ def _finished(layout: dict[str, Any], name: str) -> str:
     deadline = time.monotonic() + 900
     while (state := flow_runs(layout, (name,))[name]["state_type"]) not in FINISHED:
         assert time.monotonic() < deadline
-        time.sleep(3)
+        time.sleep(1)
     return state
