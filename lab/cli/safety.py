@@ -47,7 +47,9 @@ def _latch(station: str) -> Latch:
         raise UserError(f"--station {station!r} is not a station name (letters, digits, '_', '.', '-')")
     # Most stations are known without the audit log, which is read (whole: it may be years long) only if not.
     known = known_stations(audit=False)
-    if station not in known and station not in (known := known | _audited_stations()):
+    if station not in known:
+        known |= _audited_stations()
+    if station not in known:
         raise UserError(f"unknown station {station!r}; the stations this lab knows: {', '.join(sorted(known))} "
                         "(a station becomes known when a campaign runs on it)")
     return Latch(station, AuditLog(station))
