@@ -143,7 +143,7 @@ class LabSession:
         growth run's uid. Its start document lists the samples with their experiment ids and local conditions."""
         first_index, first = samples[0]
         recipe = self.recipe(first)
-        slots = {params[SLOT]: str(params["substrate"]) for _, params in samples}
+        slots = {params[SLOT]: self.recipe(params).substrate for _, params in samples}  # TMD spaces fix theirs
         if len(slots) != len(samples) or any(self.recipe(params) != recipe for _, params in samples):
             raise ValueError(f"a furnace run's samples need one recipe and distinct slots, got {samples}")
         check(recipe, self.station_config, slots)

@@ -98,6 +98,23 @@ def test_a_run_interrupted_during_its_growth_is_grown_again(sdlab_home: Path) ->
     assert [row["index"] for row in rows] == [0, 1, 2, 3]
 
 
+def test_a_tmd_run_loads_the_space_s_fixed_substrate_into_every_slot(sdlab_home: Path) -> None:
+    """A TMD space has no substrate parameter (the recipe's, SiO2/Si): a run of two still loads both slots."""
+    settings = campaign_config(campaign_id="subs-tmd", experiments=2, material="MoS2",
+                               **{**SETTINGS, "substrates": 2})
+    with RunStore() as store:
+        session = open_session(settings, load_station(kind="tmd"), store)
+        try:
+            run = grow_run(session, 0, 2)
+        finally:
+            session.close()
+        rows = store.experiments("subs-tmd")
+        (growth,) = store.runs("subs-tmd", GROWTH_PLAN)
+    assert all("substrate" not in params for params in run)
+    assert [row["slot"] for row in rows] == [p["slot"] for p in run] and len({p["slot"] for p in run}) == 2
+    assert [s["substrate"] for s in growth.metadata["start"]["samples"]] == ["SiO2/Si", "SiO2/Si"]
+
+
 def test_more_substrates_than_slots_is_refused() -> None:
     with pytest.raises(UserError, match=r"--substrates 5: station sim-graphene-1's holder has 4 slot\(s\)"):
         campaign_plan(campaign_config(campaign_id="too-many", substrates=5), load_station())
