@@ -130,7 +130,7 @@ class Twin:
         speed = pump_speed(self.vacuum, inflow, self.pressure_setpoint_torr, self.valves[PUMP_VALVE])
         self.pressure_torr = pressure_step(self.pressure_torr, inflow, speed, self.vacuum, dt)
         if self.loading:
-            tube = self.tube_state()
+            tube = self._tube_state(self.world.substrates[0])  # `slot_state` puts each slot's own substrate in
             for slot, substrate in self.loading.items():
                 self.samples[slot] = self.world.grow(self.samples[slot], self.slot_state(tube, slot, substrate), dt)
 
@@ -155,10 +155,13 @@ class Twin:
         return self.loading.get(self.viewed_slot)
 
     def tube_state(self) -> TubeState:
-        """The instantaneous conditions inside the tube."""
+        """The instantaneous conditions inside the tube (as the substrate under the microscope sees them)."""
+        return self._tube_state(self.substrate or self.world.substrates[0])
+
+    def _tube_state(self, substrate: str) -> TubeState:
         return TubeState(zones_c={zone: state.tube_c for zone, state in self.zones.items()},
-                         flows_sccm=dict(self.flows), pressure_torr=self.pressure_torr,
-                         substrate=self.substrate or self.world.substrates[0], precursors_mg=dict(self.precursors_mg))
+                         flows_sccm=dict(self.flows), pressure_torr=self.pressure_torr, substrate=substrate,
+                         precursors_mg=dict(self.precursors_mg))
 
     # ---- noisy instrument readings ------------------------------------------------------------------
     def _gauss(self, sigma: float, quantity: str) -> float:
