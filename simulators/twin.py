@@ -155,7 +155,8 @@ class Twin:
         return self.loading.get(self.viewed_slot)
 
     def tube_state(self) -> TubeState:
-        """The instantaneous conditions inside the tube (as the substrate under the microscope sees them)."""
+        """The instantaneous conditions inside the tube, naming the substrate under the microscope (else the world's
+        first)."""
         return self._tube_state(self.substrate or self.world.substrates[0])
 
     def _tube_state(self, substrate: str) -> TubeState:
