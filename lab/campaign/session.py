@@ -142,9 +142,10 @@ class LabSession:
         recipe shared): checked against every loaded slot's cap, then grown as `synthesize` does; returns the
         growth run's uid. Its start document lists the samples with their experiment ids and local conditions."""
         first_index, first = samples[0]
-        recipe = self.recipe(first)
-        slots = {params[SLOT]: self.recipe(params).substrate for _, params in samples}  # TMD spaces fix theirs
-        if len(slots) != len(samples) or any(self.recipe(params) != recipe for _, params in samples):
+        recipes = [self.recipe(params) for _, params in samples]
+        recipe = recipes[0]
+        slots = {params[SLOT]: each.substrate for (_, params), each in zip(samples, recipes, strict=True)}
+        if len(slots) != len(samples) or any(each != recipe for each in recipes):
             raise ValueError(f"a furnace run's samples need one recipe and distinct slots, got {samples}")
         check(recipe, self.station_config, slots)
         md = {**self.metadata(first_index, first),
