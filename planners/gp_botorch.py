@@ -52,14 +52,16 @@ in a campaign log-EI is large only in a tiny region next to the incumbent that u
 without them the last few percent to the optimum took many experiments. The best ``num_restarts`` are polished
 by L-BFGS-B. Starts are grouped by their categorical values and each group is polished with those coordinates
 pinned (a cheap stand-in for ``optimize_acqf_mixed``: every category combination that scores well among the
-raw samples gets polished); integers are relaxed and rounded afterwards. With constraints, the best
-``CONSTRAINED_RESTARTS`` starts are polished one at a time by SLSQP (botorch's limit for non-linear
-constraints); the constraints are passed as differentiable functions of the unit coordinates, so constraints
-on log-scaled parameters are exact. A polished point that, after rounding, violates a constraint is replaced
-by its (feasible) start, and the best of starts and polished points by acquisition value is proposed:
-proposals never violate constraints. botorch's ``optimize_acqf_mixed_alternating`` was not used: it needs
-linear constraints in the optimized coordinates, which log-scaled parameters do not give. Candidate pools are
-scored exhaustively.
+raw samples gets polished); integers are relaxed and rounded afterwards. With constraints, every start is
+polished in the box first (all starts of a group in one L-BFGS-B run); only starts whose polished point leaves
+the constraints, at most ``CONSTRAINED_RESTARTS`` of them, are polished again under them by SLSQP (botorch's limit
+for non-linear constraints: one start at a time, and several times slower). Where a constraint is not active at
+the acquisition's maximum, a feasible box optimum is already the constrained one. The constraints are passed as
+differentiable functions of the unit coordinates, so constraints on log-scaled parameters are exact. A polished
+point that, after rounding, violates a constraint is replaced by its (feasible) start, and the best of starts and
+polished points by acquisition value is proposed: proposals never violate constraints. botorch's
+``optimize_acqf_mixed_alternating`` was not used: it needs linear constraints in the optimized coordinates, which
+log-scaled parameters do not give. Candidate pools are scored exhaustively.
 
 Speed. Hyperparameters are refitted from scratch only at checkpoints of the history length (every
 observation up to ``REFIT_ALWAYS_UNTIL``, then whenever the history has grown by ``REFIT_GROWTH``);
@@ -143,7 +145,8 @@ PERTURBED = 1.5
 """Expected number of coordinates a starting candidate moves inside the trust region (module docs)."""
 
 CONSTRAINED_RESTARTS = 3
-"""At most this many starts are polished when the space has constraints (SLSQP runs one start at a time)."""
+"""At most this many starts whose box-polished point violates a constraint are polished again under the
+constraints (SLSQP runs one start at a time)."""
 
 MAXITER = 100
 """Iteration cap of each polishing run."""
@@ -514,34 +517,48 @@ class BotorchPlanner(Planner):
         centre: np.ndarray | None = None,
     ) -> np.ndarray:
         """Gradient-polished versions of ``starts``; categorical coordinates stay at each start's values, and so
-        do the coordinates a start leaves at the trust region's ``centre``."""
-        polished = starts.copy()
-        constraints = _constraint_functions(self.space) if self.space.constraints else None
+        do the coordinates a start leaves at the trust region's ``centre``. Every start is polished in the box
+        (L-BFGS-B, the starts of a group together); where that leaves the space's constraints, up to
+        ``CONSTRAINED_RESTARTS`` of the violating starts are polished again under them (SLSQP, one at a time)."""
         pinned = np.zeros(starts.shape, dtype=bool)
         pinned[:, self._categorical] = True
         if centre is not None:
             pinned |= _unmoved(starts, centre)
         groups = np.unique(np.hstack([pinned, np.where(pinned, starts, 0.0)]), axis=0,
                            return_inverse=True)[1].reshape(-1)
-        if constraints:  # botorch polishes one start at a time under non-linear constraints (SLSQP)
-            starts = starts[:CONSTRAINED_RESTARTS]
-            polished, groups = polished[:CONSTRAINED_RESTARTS], np.arange(len(starts))
+        polished = starts.copy()
         for group in np.unique(groups):
             rows = np.flatnonzero(groups == group)
-            lower, upper = (torch.tensor(bound, dtype=_DTYPE) for bound in region)
-            fixed = pinned[rows[0]]
-            lower[fixed] = upper[fixed] = torch.as_tensor(starts[rows[0], fixed], dtype=_DTYPE)
-            with _silenced():
-                candidates, _ = gen_candidates_scipy(
-                    torch.clamp(torch.as_tensor(starts[rows], dtype=_DTYPE), lower, upper).unsqueeze(1),
-                    acq,
-                    lower_bounds=lower,
-                    upper_bounds=upper,
-                    nonlinear_inequality_constraints=constraints,
-                    options={"maxiter": MAXITER},
-                )
-            polished[rows] = candidates.detach().squeeze(1).numpy()
+            polished[rows] = self._gradient_ascent(acq, region, starts[rows], pinned[rows[0]])
+        if not self.space.constraints:
+            return polished
+        constraints = _constraint_functions(self.space)
+        with torch.no_grad():
+            u = torch.as_tensor(polished, dtype=_DTYPE)
+            violated = np.flatnonzero(np.any([(g(u) < 0).numpy() for g, _ in constraints], axis=0))
+        for row in violated[:CONSTRAINED_RESTARTS]:
+            polished[row] = self._gradient_ascent(acq, region, starts[row : row + 1], pinned[row], constraints)[0]
         return polished
+
+    @staticmethod
+    def _gradient_ascent(
+        acq: AcquisitionFunction, region: tuple[np.ndarray, np.ndarray], starts: np.ndarray, fixed: np.ndarray,
+        constraints: list[tuple[Callable[[torch.Tensor], torch.Tensor], bool]] | None = None,
+    ) -> np.ndarray:
+        """``starts`` (one group: the same ``fixed`` coordinates, held at the first start's values) polished by
+        botorch's ``gen_candidates_scipy`` within ``region``, under ``constraints`` if given."""
+        lower, upper = (torch.tensor(bound, dtype=_DTYPE) for bound in region)
+        lower[fixed] = upper[fixed] = torch.as_tensor(starts[0, fixed], dtype=_DTYPE)
+        with _silenced():
+            candidates, _ = gen_candidates_scipy(
+                torch.clamp(torch.as_tensor(starts, dtype=_DTYPE), lower, upper).unsqueeze(1),
+                acq,
+                lower_bounds=lower,
+                upper_bounds=upper,
+                nonlinear_inequality_constraints=constraints,
+                options={"maxiter": MAXITER},
+            )
+        return candidates.detach().squeeze(1).numpy()
 
     def _snap(self, encoded: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Rows of ``encoded`` decoded to valid points and re-encoded; infeasible ones replaced by ``fallback``."""

@@ -58,6 +58,19 @@ def test_failed_region_is_avoided_and_failures_are_not_reproposed() -> None:
     assert min(math.dist(SQUARE.key(p), f) for p in batch for f in failed) > 0.1
 
 
+def test_a_maximum_on_a_constraint_s_boundary_is_proposed_on_it() -> None:
+    """The box-polished maximum (0.7, 0.7) violates a + b <= 1; the point is polished again under the constraint
+    (SLSQP) to the boundary, not replaced by its unpolished start."""
+    space = Space([Real("a", 0, 1), Real("b", 0, 1)], constraints=["a + b <= 1"])
+    bo = planner(space)
+    for _ in range(10):
+        (point,) = bo.ask(1)
+        assert space.feasible(point)
+        bo.tell(Observation(point, values={"v": -((point["a"] - 0.7) ** 2) - (point["b"] - 0.7) ** 2}))
+    modelled = [o.params["a"] + o.params["b"] for o in bo.observations[4:]]
+    assert min(modelled) > 0.999
+
+
 def test_only_failures_so_far_still_gives_valid_points() -> None:
     bo = planner()
     for _ in range(3):
