@@ -13,5 +13,6 @@ One subpackage per concern, each importing only the ones below it (import-linter
 - shared by all: `settings` (station and campaign files), `slots` (a run's slots' local conditions), `materials`
   (what can be grown), `recipe` (growth recipes), `errors` (`UserError`), `files` (files the CLI reads and writes,
   checked first), `home` (`$SDLAB_HOME`), `reaper` (helper processes that die with their owner), `heap` (the
-  garbage collector while a campaign process builds its lasting heap).
+  garbage collector while a campaign process builds its lasting heap), `protocol_checks` (Bluesky's runtime protocol
+  checks at Python 3.12's cost on 3.11).
 """

@@ -22,6 +22,7 @@ from devices.optics import Spectrometer
 from devices.signals import SoftSignal
 from devices.station import Station
 from lab.history.schemas import compile_document_schemas
+from lab.protocol_checks import cache_protocol_members
 from lab.recipe import GrowthRecipe, Recipe, TmdRecipe
 from lab.safety.rules import safe_state_commands
 from lab.slots import run_samples
@@ -80,8 +81,10 @@ def _enter(station: Station, step: Signal, name: str) -> Plan:
 
 def run_engine(station: Station) -> RunEngine:
     """A RunEngine that runs plans in the station's time (`Clock.bind`): their sleeps are clock seconds. Documents
-    are validated by compiled schemas (`lab.history.schemas`)."""
+    are validated by compiled schemas (`lab.history.schemas`); protocol checks cost what they cost on Python 3.12
+    (`lab.protocol_checks`)."""
     compile_document_schemas()
+    cache_protocol_members()
     engine = RunEngine(context_managers=[])
     station.clock.bind(engine)
     return engine
