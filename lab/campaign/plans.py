@@ -8,6 +8,7 @@ stub) cost the simulated station more time than the commands themselves; the mes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ FILL_TIMEOUT_S = 3600.0
 PUMP_HOLD_S = 30.0  # the leak check pumps at base pressure this long before it isolates the tube (residual gas
 #                     in the lines dies out; an isolated tube would otherwise count it as a leak)
 ATMOSPHERIC_TORR = 700.0  # at or above: an atmospheric-pressure process (pump line closed, tube vents)
+COLLECT_PERIOD_S = 300.0  # clock seconds between event pages of the in-situ stream (what the logger recorded meanwhile)
 FILLED = 0.97  # share of the process pressure at which the tube counts as filled
 
 
@@ -96,11 +98,13 @@ def _sleep(station: Station, seconds: float) -> Plan:
 
 
 def _tick(station: Station, step: Signal, seconds: float) -> Plan:
-    """Wait `seconds` (clock time), read, and pass on what the in-situ logger recorded meanwhile (so that
-    its event pages are composed while the process runs, not all at the end)."""
+    """Wait `seconds` (clock time), read, and once every `COLLECT_PERIOD_S` of clock time pass on what the in-situ
+    logger recorded meanwhile (so that its event pages are composed while the process runs, not all at the end)."""
     yield from _sleep(station, seconds)
     yield from _read(station, step)
-    yield Msg("collect", station.logger, stream=False, return_payload=False, name=None)
+    now = station.clock.time()
+    if math.floor(now / COLLECT_PERIOD_S) != math.floor((now - seconds) / COLLECT_PERIOD_S):
+        yield Msg("collect", station.logger, stream=False, return_payload=False, name=None)
 
 
 def _hold(station: Station, step: Signal, seconds: float, period_s: float) -> Plan:

@@ -12,7 +12,15 @@ import pytest
 
 from devices.station import Station, build_station
 from lab.campaign.drivers import sim_drivers
-from lab.campaign.plans import RecipeAbort, characterize, cvd_growth, run_engine, safe_state, spot_grid
+from lab.campaign.plans import (
+    COLLECT_PERIOD_S,
+    RecipeAbort,
+    characterize,
+    cvd_growth,
+    run_engine,
+    safe_state,
+    spot_grid,
+)
 from lab.recipe import GrowthRecipe
 from lab.settings import load_station
 from simulators.clock import VirtualClock
@@ -209,6 +217,8 @@ def test_insitu_stream_arrives_in_event_pages_during_the_run_at_the_logger_perio
     # the whole recipe (ramp alone: 50 min) is in it
     assert elapsed[-1] > (RECIPE.temperature_c - 25.0) / RECIPE.ramp_c_per_min * 60.0 + 60 * (
         RECIPE.anneal_min + RECIPE.growth_min + RECIPE.purge_min)
+    # a page every COLLECT_PERIOD_S of clock time (and the rest at the end), not one per reading
+    assert len(documents.pages("insitu")) <= elapsed[-1] / COLLECT_PERIOD_S + 2
 
 
 def test_insitu_temperature_reaches_the_target_without_overshoot(grown) -> None:
