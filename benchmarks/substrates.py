@@ -5,7 +5,9 @@ Each campaign runs on the pure growth physics of one seed's world (as ``benchmar
 Bluesky/Prefect machinery) with the packaged simulated station's furnace profile and holder (``lab/stations``):
 a sample grows at its slot's local temperature and, for MoS2, with the oxide that reaches it downstream of the boat
 (``simulators.positions``). A run of 4 shares one recipe (``planners.Space(shared=...)``) and places its 4
-substrates in the holder's slots as the planner chooses; a run of 1 uses the first slot (today's geometry). The
+substrates in the holder's slots as the planner chooses, modelling each slot's local conditions
+(``lab.slots.run_space``; ``--slots-as-category``: the slot as a plain category instead); a run of 1 uses the first
+slot (today's geometry). The
 optimum is the world's best expected quality over the search space, which the first slot (on the thermocouple,
 above the boat) reaches, so it is the best local condition reachable. A campaign stops when a sample's expected
 quality reaches 95 % of it, or after ``--runs`` runs.
@@ -14,7 +16,7 @@ Furnace hours per run: heating from 25 °C at the recipe's ramp, anneal (graphen
 unload temperature at a nominal 10 °C/min (an estimate; the twin's own thermal model is not run here).
 
     .venv/bin/python -m benchmarks.substrates [--seeds 10] [--runs 40] [--planner botorch] [--workers 2]
-        [--json benchmarks/results/substrates.json]
+        [--slots-as-category] [--json benchmarks/results/substrates.json]
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from devices.profile import local_temperature_c
 from lab.recipe import GrowthRecipe, TmdRecipe
 from lab.settings import load_station
 from lab.slots import SLOT, run_space
-from planners import Observation, make_planner
+from planners import Observation, Space, make_planner
 from simulators.positions import oxide_factor
 
 WORLDS = {"graphene": "graphene", "mos2": "tmd"}  # benchmark problem → station kind
@@ -70,9 +72,9 @@ def furnace_hours(world: str, params: dict[str, Any]) -> float:
     return minutes / 60.0
 
 
-def campaign(task: tuple[str, int, int, int, str]) -> dict[str, Any]:
+def campaign(task: tuple[str, int, int, int, str, bool]) -> dict[str, Any]:
     """One campaign: runs and furnace hours until a sample reaches 95 % of the optimum."""
-    world, seed, substrates, max_runs, planner_name = task
+    world, seed, substrates, max_runs, planner_name, local_model = task
     import torch
 
     torch.set_num_threads(1)
@@ -80,7 +82,11 @@ def campaign(task: tuple[str, int, int, int, str]) -> dict[str, Any]:
     station = load_station(kind=WORLDS[world])
     first_slot = station.holder.slots[0].name
     several = substrates > 1  # one substrate: today's space, grown in the first slot
-    space = run_space(bench.space, station) if several else bench.space
+    space = run_space(bench.space, station, GrowthRecipe() if world == "graphene" else TmdRecipe())
+    if not several:
+        space = bench.space
+    elif not local_model:  # for comparison: the slot as a plain category, no local conditions
+        space = Space(space.parameters, [c.expression for c in space.constraints], shared=space.shared)
     planner = make_planner(planner_name, space, objectives=[bench.objective], seed=seed)
     planner.suggest({**point, SLOT: first_slot} if several else point for point in bench.suggestions)
     rng = np.random.default_rng(10_000 + seed)
@@ -133,10 +139,12 @@ def main() -> None:
     parser.add_argument("--planner", default="botorch")
     parser.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=list(WORLDS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slots-as-category", action="store_true",
+                        help="model the slot as a plain category, not the local conditions it gives (for comparison)")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/substrates.json"))
     args = parser.parse_args()
-    tasks = [(world, seed, k, args.runs, args.planner) for world in args.worlds for seed in range(args.seeds)
-             for k in SUBSTRATES]
+    tasks = [(world, seed, k, args.runs, args.planner, not args.slots_as_category) for world in args.worlds
+             for seed in range(args.seeds) for k in SUBSTRATES]
     results = []
     with Pool(args.workers) as pool:
         for r in pool.imap_unordered(campaign, tasks):

@@ -121,10 +121,12 @@ class SlotConfig(_Strict):
 
 class HolderSlots(_Strict):
     """The holder's slots (the first takes a run's only substrate) and, on a TMD station, the oxide boat's
-    position (mm)."""
+    position (mm) and, where the lab has measured it (from the thickness gradient of a row of substrates), the
+    e-folding length (mm) of the oxide vapour delivered downstream of the boat."""
 
     slots: list[SlotConfig] = Field([SlotConfig(name="1", position_mm=0.0)], min_length=1)
     boat_mm: float = Field(0.0, allow_inf_nan=False)
+    oxide_decay_mm: float | None = Field(None, gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _distinct(self) -> HolderSlots:

@@ -18,7 +18,17 @@ batch to minimize furnace heating/cooling time; ``Planner.warm_start`` seeds a c
 from planners.base import Planner, Point
 from planners.objectives import Objective, Observation, scalarize
 from planners.registry import DEFAULT_PLANNER, PLANNERS, PlannerRegistry, load, make_planner
-from planners.space import CandidatePool, Categorical, Integer, LinearConstraint, Parameter, ParamValue, Real, Space
+from planners.space import (
+    CandidatePool,
+    Categorical,
+    Integer,
+    LinearConstraint,
+    LocalScale,
+    Parameter,
+    ParamValue,
+    Real,
+    Space,
+)
 
 __all__ = [
     "DEFAULT_PLANNER",
@@ -27,6 +37,7 @@ __all__ = [
     "Categorical",
     "Integer",
     "LinearConstraint",
+    "LocalScale",
     "Objective",
     "Observation",
     "ParamValue",

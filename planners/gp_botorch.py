@@ -6,7 +6,9 @@ and LogNormal(-4, 1) noise prior, learned homoscedastic noise, so noisy repeats 
 fixed-bounds ``Normalize`` input transform and a ``Standardize`` outcome transform. Utilities ("larger is
 better": ``y``, ``-y``, or ``-|y - target|`` for ``Objective(target=...)``) are applied to posterior samples
 by the acquisition's MC objective, so a target is modelled smoothly rather than through the kink of
-``|y - target|``. Categorical parameters are modelled on their (ordinal) unit coordinate.
+``|y - target|``. Categorical parameters are modelled on their (ordinal) unit coordinate. In a space whose points
+see local values of a run's shared parameters (``Space.local``: a slot's temperature under the furnace setpoint),
+the GPs model the local values in place of the scaled parameters and the slot (``planners.local_conditions``).
 
 Failures. A failed observation (no usable sample) says nothing about the objective; it is left out of the
 objective models. Once anything has failed, a feasibility GP is fitted on all points with labels +1
@@ -103,12 +105,13 @@ from botorch.fit import fit_gpytorch_mll
 from botorch.generation.gen import gen_candidates_scipy
 from botorch.models import ModelListGP, SingleTaskGP
 from botorch.models.model import Model
-from botorch.models.transforms import Normalize, Standardize
+from botorch.models.transforms import ChainedInputTransform, Normalize, Standardize
 from gpytorch.means import ZeroMean
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from threadpoolctl import threadpool_limits
 
 from planners.base import Planner, Point
+from planners.local_conditions import LocalConditions
 from planners.objectives import Objective, Observation, scalarize
 from planners.random import sample_feasible, sobol_sampler
 from planners.space import Categorical, Integer, Space
@@ -273,19 +276,21 @@ def _silenced() -> Iterator[None]:
         yield
 
 
-def _gp(x: np.ndarray, y: np.ndarray, zero_mean: bool = False) -> SingleTaskGP:
-    """An unfitted SingleTaskGP (botorch's default priors) with a fixed-bounds input transform.
+def _gp(x: np.ndarray, y: np.ndarray, space: Space, zero_mean: bool = False) -> SingleTaskGP:
+    """An unfitted SingleTaskGP (botorch's default priors) with a fixed-bounds input transform; over the local
+    conditions of a space with local scales (``LocalConditions``).
 
     Outputs are standardized, or with ``zero_mean`` (feasibility labels) kept raw under a fixed zero prior
     mean, so that unexplored regions are predicted feasible with probability 1/2, not at the success rate."""
-    d = x.shape[1]
+    d = x.shape[1] - len({scale.by for scale in space.local})
     bounds = torch.stack([torch.zeros(d, dtype=_DTYPE), torch.ones(d, dtype=_DTYPE)])
+    unit = Normalize(d, bounds=bounds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputDataWarning)  # raw +-1 labels are not standardized, on purpose
         return SingleTaskGP(
             torch.as_tensor(x, dtype=_DTYPE),
             torch.as_tensor(y, dtype=_DTYPE).reshape(len(y), 1),
-            input_transform=Normalize(d, bounds=bounds),
+            input_transform=ChainedInputTransform(local=LocalConditions(space), unit=unit) if space.local else unit,
             outcome_transform=None if zero_mean else Standardize(1),
             mean_module=ZeroMean() if zero_mean else None,
         )
@@ -300,9 +305,9 @@ def _hyperparameters(model: SingleTaskGP) -> dict[str, torch.Tensor]:
     }
 
 
-def _fit(x: np.ndarray, y: np.ndarray, zero_mean: bool = False) -> SingleTaskGP:
+def _fit(x: np.ndarray, y: np.ndarray, space: Space, zero_mean: bool = False) -> SingleTaskGP:
     """A SingleTaskGP fitted by maximum marginal likelihood from its default initialization."""
-    model = _gp(x, y, zero_mean)
+    model = _gp(x, y, space, zero_mean)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizationWarning)
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
@@ -396,8 +401,8 @@ class BotorchPlanner(Planner):
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             keep = fit_indices(len(py))
-            self._cache[key] = _hyperparameters(_fit(px[keep], py[keep], zero_mean))
-        model = _gp(x, y, zero_mean)
+            self._cache[key] = _hyperparameters(_fit(px[keep], py[keep], self.space, zero_mean))
+        model = _gp(x, y, self.space, zero_mean)
         model.load_state_dict(self._cache[key], strict=False)
         return model
 
@@ -596,7 +601,8 @@ class BotorchPlanner(Planner):
         with _torch_context(rng):
             surrogate = self._surrogate(data)
             for _ in range(n):
-                acq = self._acquisition(data, surrogate, np.vstack([pending, *chosen]) if chosen else pending, n)
+                with _silenced():  # (its baseline's samples: the joint posterior of close points needs jitter)
+                    acq = self._acquisition(data, surrogate, np.vstack([pending, *chosen]) if chosen else pending, n)
                 chosen.append(pick(acq, data))
         return chosen
 

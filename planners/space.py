@@ -12,7 +12,9 @@ order the parameters were given.
 Uniform sampling in the cube therefore samples every parameter uniformly on its own (log) scale.
 
 Runs (``Space(..., shared=[...])``): parameters shared by every point of a run, e.g. one furnace recipe for
-several substrates whose positions differ; ``Space.run_pool`` lists the points of one run.
+several substrates whose positions differ; ``Space.run_pool`` lists the points of one run. What a point of a run
+sees of a shared parameter may depend on its place in the run (``Space(..., local=[LocalScale(...)])``: a slot's
+temperature under the furnace's setpoint); a model-based planner then models the local values, not the place.
 """
 
 from __future__ import annotations
@@ -210,6 +212,65 @@ class Categorical:
         return {"type": "categorical", "name": self.name, "choices": list(self.choices)}
 
 
+@dataclass(frozen=True)
+class LocalScale:
+    """What a point sees of the shared parameter ``parameter`` by its choice of the categorical ``by``: at choice
+    ``c``, ``pivot + (value - pivot) * factors[c]``. E.g. a substrate's temperature in slot ``c`` of a furnace held
+    at ``value`` (``pivot``: the ambient temperature, ``factors``: the axial profile's at each slot), or the share
+    of a precursor that reaches it. ``factors``: one finite factor > 0 per choice of ``by``."""
+
+    parameter: str
+    by: str
+    factors: Mapping[str | int | float, float]
+    pivot: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.factors, Mapping) or not self.factors:
+            raise ValueError(f"local scale of {self.parameter!r}: factors must map each choice of {self.by!r} to a "
+                             f"factor, got {self.factors!r}")
+        factors = {choice: _finite_real(f, f"local scale of {self.parameter!r}: factor of {choice!r}")
+                   for choice, f in self.factors.items()}
+        if min(factors.values()) <= 0:
+            raise ValueError(f"local scale of {self.parameter!r}: factors must be > 0, got {factors}")
+        object.__setattr__(self, "factors", factors)
+        object.__setattr__(self, "pivot", _finite_real(self.pivot, f"local scale of {self.parameter!r}: pivot"))
+
+    def local(self, value: float, choice: str | int | float) -> float:
+        """The value a point at ``choice`` sees when the run's parameter is ``value``."""
+        return self.pivot + (value - self.pivot) * self.factors[choice]
+
+    def bounds(self, parameter: Real) -> tuple[float, float]:
+        """The range of local values over the parameter's bounds and every choice."""
+        ends = [self.local(edge, c) for edge in (parameter.low, parameter.high) for c in self.factors]
+        return min(ends), max(ends)
+
+    def check(self, space: Space) -> None:
+        """Raise ValueError unless ``parameter`` is a shared Real of ``space`` and ``by`` one of its categoricals
+        that is not shared, with a factor for each of its choices (and, on a log scale, positive local values)."""
+        where = f"local scale of {self.parameter!r}"
+        parameter, by = (space[n] if n in space.names else None for n in (self.parameter, self.by))
+        if not isinstance(parameter, Real) or self.parameter not in space.shared:
+            raise ValueError(f"{where}: it must name a shared Real parameter of the space")
+        if not isinstance(by, Categorical) or self.by in space.shared:
+            raise ValueError(f"{where}: by={self.by!r} must name a categorical parameter that is not shared")
+        if set(self.factors) != set(by.choices) or len(self.factors) != len(by.choices):
+            raise ValueError(f"{where}: factors must give one factor for each choice of {self.by!r} "
+                             f"{list(by.choices)}, got {list(self.factors)}")
+        if parameter.log and self.bounds(parameter)[0] <= 0:
+            raise ValueError(f"{where}: {self.parameter!r} is on a log scale, so its local values must stay > 0 "
+                             f"(pivot {self.pivot})")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-serializable description (choices with their factors as pairs: a choice may be a number)."""
+        return {"parameter": self.parameter, "by": self.by, "factors": [[c, f] for c, f in self.factors.items()],
+                "pivot": self.pivot}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LocalScale:
+        """Inverse of ``as_dict``."""
+        return cls(data["parameter"], data["by"], {c: f for c, f in data["factors"]}, data.get("pivot", 0.0))
+
+
 def _is_number(value: object) -> bool:
     return (
         isinstance(value, numbers.Real)
@@ -358,7 +419,7 @@ class Space:
     """
 
     def __init__(self, parameters: Sequence[Parameter], constraints: Iterable[str] = (),
-                 shared: Iterable[str] = ()) -> None:
+                 shared: Iterable[str] = (), local: Iterable[LocalScale] = ()) -> None:
         parameters = tuple(parameters)
         if not parameters:
             raise ValueError("a Space needs at least one parameter")
@@ -383,6 +444,14 @@ class Space:
             raise ValueError(f"shared parameter {unknown[0]!r} is not in the space (it has: {', '.join(by_name)})")
         if self._shared and len(self._shared) == len(parameters):
             raise ValueError("shared: a run needs at least one parameter that is not shared (e.g. a position)")
+        self._local = tuple(local)
+        for scale in self._local:
+            if not isinstance(scale, LocalScale):
+                raise ValueError(f"local must be a list of LocalScale, got {scale!r}")
+            scale.check(self)
+        scaled = [scale.parameter for scale in self._local]
+        if len(set(scaled)) != len(scaled):
+            raise ValueError(f"local: each parameter may have one local scale, got {scaled}")
 
     def _check_satisfiable(self) -> None:
         """Raise ValueError when no point within the bounds satisfies the constraints (LP relaxation)."""
@@ -430,6 +499,11 @@ class Space:
         """The parameters shared by a run (one value for every point of an ``ask``); empty: none."""
         return self._shared
 
+    @property
+    def local(self) -> tuple[LocalScale, ...]:
+        """How points of a run see its shared parameters by their place in it; empty: alike."""
+        return self._local
+
     def run_pool(self, point: Mapping[str, Any], rng: np.random.Generator,
                  size: int = RUN_POOL_SIZE) -> list[dict[str, ParamValue]]:
         """Feasible points of the run of ``point``: its shared values, and every combination of the other
@@ -469,7 +543,8 @@ class Space:
     def __repr__(self) -> str:
         constraints = [c.expression for c in self._constraints]
         shared = f", shared={list(self._shared)!r}" if self._shared else ""
-        return f"Space({list(self._parameters)!r}, constraints={constraints!r}{shared})"
+        local = f", local={list(self._local)!r}" if self._local else ""
+        return f"Space({list(self._parameters)!r}, constraints={constraints!r}{shared}{local})"
 
     def validate(self, params: Mapping[str, Any]) -> dict[str, ParamValue]:
         """Check a point and return it with plain Python values, in parameter order.
@@ -520,17 +595,19 @@ class Space:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serializable description (inverse of ``Space.from_dict``)."""
         shared = {"shared": list(self._shared)} if self._shared else {}  # (a space without: as before)
+        local = {"local": [scale.as_dict() for scale in self._local]} if self._local else {}
         return {
             "parameters": [p.as_dict() for p in self._parameters],
             "constraints": [c.expression for c in self._constraints],
             **shared,
+            **local,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Space:
         """Rebuild a space from its ``as_dict()`` form."""
         return cls([parameter_from_dict(p) for p in data["parameters"]], data.get("constraints", ()),
-                   data.get("shared", ()))
+                   data.get("shared", ()), [LocalScale.from_dict(scale) for scale in data.get("local", ())])
 
 
 class CandidatePool:

@@ -38,4 +38,4 @@ def campaign_plan(campaign: CampaignConfig, station_config: StationConfig) -> tu
         raise UserError(f"--substrates {campaign.substrates}: station {station_config.name}'s holder has "
                         f"{len(slots)} slot(s) (holder.slots in its config)")
     check_space(space, defaults, station_config, slots)
-    return run_space(space, station_config), defaults
+    return run_space(space, station_config, defaults), defaults

@@ -75,6 +75,7 @@ def _station(tmp_path: Path, **changes: Any) -> Path:
     ({"holder": {"slots": [{"name": "a", "position_mm": 0}, {"name": "a", "position_mm": 10}]}}, "slot name"),
     ({"holder": {"slots": [{"name": "a", "position_mm": 0}, {"name": "b", "position_mm": 0}]}}, "share a position"),
     ({"holder": {"slots": []}}, "at least 1 item"),
+    ({"holder": {"oxide_decay_mm": 0}}, "holder.oxide_decay_mm: Input should be greater than 0"),
     ({"profile": {"kind": "measured", "setpoint_c": 800, "points": [{"position_mm": 0, "offset_c": 0},
                                                                     {"position_mm": -5, "offset_c": 0}]}},
      "positions must increase strictly"),

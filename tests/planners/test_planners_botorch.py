@@ -182,7 +182,8 @@ def test_hyperparameters_are_fitted_on_a_spread_subset(monkeypatch: pytest.Monke
     assert len(keep) == gp_botorch.FIT_SIZE and keep[0] == 0 and keep[-1] == gp_botorch.FIT_SIZE * 3 - 1
     monkeypatch.setattr(gp_botorch, "FIT_SIZE", 8)
     fitted = []
-    monkeypatch.setattr(gp_botorch, "_fit", lambda x, y, zero_mean=False: fitted.append(len(y)) or gp_botorch._gp(x, y))
+    monkeypatch.setattr(gp_botorch, "_fit", lambda x, y, space, zero_mean=False: fitted.append(len(y))
+                        or gp_botorch._gp(x, y, space))
     bo = planner()
     points = SQUARE.decode(np.random.default_rng(3).random((20, 2)))
     bo.tell(Observation(p, values={"v": bowl(p)}) for p in points)

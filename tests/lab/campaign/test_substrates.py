@@ -3,6 +3,7 @@ slot, position and local temperature in the documents); a resume loses no sample
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,21 @@ def test_a_run_space_shares_the_recipe_and_adds_the_slot() -> None:
     assert space.names[-1] == "slot" and "slot" not in space.shared and "growth_c" in space.shared
     single, _ = campaign_plan(campaign_config(campaign_id="space", material="MoS2"), load_station(kind="tmd"))
     assert "slot" not in single.names and single.shared == ()
+
+
+def test_a_run_space_tells_the_planner_each_slot_s_local_growth_temperature_and_oxide_share() -> None:
+    tmd = load_station(kind="tmd")  # slots at 0, 10, 20, 35 mm from the boat, all in the flat zone
+    space, _ = campaign_plan(campaign_config(campaign_id="space", material="MoS2", substrates=4), tmd)
+    (temperature, oxide) = space.local
+    assert (temperature.parameter, temperature.by, temperature.pivot) == ("growth_c", "slot", 25.0)
+    assert temperature.factors == {"1": 1.0, "2": 1.0, "3": 1.0, "4": 1.0}
+    assert oxide.parameter == "precursor_mg" and oxide.pivot == 0.0
+    assert oxide.factors == pytest.approx({"1": 1.0, "2": math.exp(-1 / 3), "3": math.exp(-2 / 3),
+                                           "4": math.exp(-35 / 30)})
+    unmeasured = tmd.model_copy(update={"holder": tmd.holder.model_copy(update={"oxide_decay_mm": None})})
+    space, _ = campaign_plan(campaign_config(campaign_id="space", material="MoS2", substrates=4), unmeasured)
+    assert [scale.parameter for scale in space.local] == ["growth_c"]
+    space, _ = campaign_plan(campaign_config(campaign_id="space", substrates=4), load_station())
+    (temperature,) = space.local  # graphene: the profile only; the slots at 45-75 mm lie in its fall-off
+    assert temperature.parameter == "temperature_c" and temperature.factors["1"] == 1.0
+    assert 0.8 < temperature.factors["4"] < temperature.factors["3"] < temperature.factors["2"] < 1.0
