@@ -14,7 +14,8 @@ Uniform sampling in the cube therefore samples every parameter uniformly on its 
 Runs (``Space(..., shared=[...])``): parameters shared by every point of a run, e.g. one furnace recipe for
 several substrates whose positions differ; ``Space.run_pool`` lists the points of one run. What a point of a run
 sees of a shared parameter may depend on its place in the run (``Space(..., local=[LocalScale(...)])``: a slot's
-temperature under the furnace's setpoint); a model-based planner then models the local values, not the place.
+temperature under the furnace's setpoint); the ``botorch`` planner then models the local values, not the place
+(``skopt`` models the raw coordinates; ``random`` and ``sobol`` model nothing).
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ class LocalScale:
     """What a point sees of the shared parameter ``parameter`` by its choice of the categorical ``by``: at choice
     ``c``, ``pivot + (value - pivot) * factors[c]``. E.g. a substrate's temperature in slot ``c`` of a furnace held
     at ``value`` (``pivot``: the ambient temperature, ``factors``: the axial profile's at each slot), or the share
-    of a precursor that reaches it. ``factors``: one finite factor > 0 per choice of ``by``."""
+    of a precursor that reaches it. ``factors``: one finite factor > 0 per choice of ``by``. Proposals and
+    observations keep the raw values; only the ``botorch`` planner's models see the local ones."""
 
     parameter: str
     by: str
