@@ -10,7 +10,7 @@ substrates in the holder's slots as the planner chooses, modelling each slot's l
 slot (today's geometry). The
 optimum is the world's best expected quality over the search space, which the first slot (on the thermocouple,
 above the boat) reaches, so it is the best local condition reachable. A campaign stops when a sample's expected
-quality reaches 95 % of it, or after ``--runs`` runs.
+quality reaches 95 % of it, or after ``--runs`` runs. Also reported: the share of samples that grew nothing.
 
 Furnace hours per run: heating from 25 °C at the recipe's ramp, anneal (graphene), growth, and cooling to the
 unload temperature at a nominal 10 °C/min (an estimate; the twin's own thermal model is not run here).
@@ -90,7 +90,7 @@ def campaign(task: tuple[str, int, int, int, str, bool]) -> dict[str, Any]:
     planner = make_planner(planner_name, space, objectives=[bench.objective], seed=seed)
     planner.suggest({**point, SLOT: first_slot} if several else point for point in bench.suggestions)
     rng = np.random.default_rng(10_000 + seed)
-    hours, reached, best, started = 0.0, None, 0.0, time.perf_counter()
+    hours, reached, best, failed, started = 0.0, None, 0.0, 0, time.perf_counter()
     for run in range(1, max_runs + 1):
         batch = planner.ask(substrates)
         hours += furnace_hours(world, batch[0])
@@ -100,18 +100,21 @@ def campaign(task: tuple[str, int, int, int, str, bool]) -> dict[str, Any]:
             best = max(best, bench.progress(true_value))
             observations.append(Observation(params, values=None if told is None else {bench.objective.name: told},
                                             failed=told is None))
+            failed += told is None
         planner.tell(observations)
         if best >= REACHED:
             reached = run
             break
     return {"world": world, "seed": seed, "substrates": substrates, "runs_to_95": reached,
             "furnace_hours_to_95": round(hours, 2) if reached else None, "best_progress": round(best, 4),
-            "runs": run, "wall_s": round(time.perf_counter() - started, 1)}
+            "runs": run, "failed_share": round(failed / (run * substrates), 3),
+            "wall_s": round(time.perf_counter() - started, 1)}
 
 
 def summarize(results: list[dict[str, Any]], max_runs: int) -> dict[str, Any]:
     """Per world and substrates per run: median runs and furnace hours to 95 % (campaigns that never got there
-    count as `max_runs` + 1 runs), how many reached it, and the ratio of 4 to 1 substrates."""
+    count as `max_runs` + 1 runs), how many reached it, the mean share of samples that grew nothing, and the ratio
+    of 4 to 1 substrates."""
     summary: dict[str, Any] = {}
     for world in sorted({r["world"] for r in results}):
         figures = {}
@@ -124,6 +127,7 @@ def summarize(results: list[dict[str, Any]], max_runs: int) -> dict[str, Any]:
             figures[k] = {"median_runs_to_95": statistics.median(runs), "reached": sum(r["runs_to_95"] is not None
                                                                                        for r in rows),
                           "campaigns": len(rows),
+                          "failed_share": round(statistics.fmean(r["failed_share"] for r in rows), 3),
                           "median_furnace_hours_to_95": statistics.median(hours) if hours else None}
         ratio = (figures[4]["median_runs_to_95"] / figures[1]["median_runs_to_95"]
                  if 1 in figures and 4 in figures else None)
@@ -150,14 +154,16 @@ def main() -> None:
         for r in pool.imap_unordered(campaign, tasks):
             results.append(r)
             print(f"{r['world']:<9} seed {r['seed']:<3} {r['substrates']} per run: runs to 95 % {r['runs_to_95']}, "
-                  f"furnace hours {r['furnace_hours_to_95']}, best {r['best_progress']:.3f} ({r['wall_s']} s)",
+                  f"furnace hours {r['furnace_hours_to_95']}, best {r['best_progress']:.3f}, grew nothing "
+                  f"{r['failed_share']:.0%} ({r['wall_s']} s)",
                   flush=True)
     results.sort(key=lambda r: (r["world"], r["seed"], r["substrates"]))
     summary = summarize(results, args.runs)
     for world, figures in summary.items():
         for k, f in figures["by_substrates"].items():
             print(f"{world:<9} {k} substrate(s)/run: median runs to 95 % {f['median_runs_to_95']}, median furnace "
-                  f"hours {f['median_furnace_hours_to_95']}, reached in {f['reached']}/{f['campaigns']}")
+                  f"hours {f['median_furnace_hours_to_95']}, reached in {f['reached']}/{f['campaigns']}, samples that "
+                  f"grew nothing {f['failed_share']:.0%}")
         print(f"{world:<9} runs ratio 4:1 = {figures['runs_ratio_4_to_1']} (≤ 0.4: {figures['meets_0.4']})")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json)}, "summary": summary,
