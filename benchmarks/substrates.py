@@ -82,10 +82,10 @@ def campaign(task: tuple[str, int, int, int, str, bool]) -> dict[str, Any]:
     station = load_station(kind=WORLDS[world])
     first_slot = station.holder.slots[0].name
     several = substrates > 1  # one substrate: today's space, grown in the first slot
-    space = run_space(bench.space, station, GrowthRecipe() if world == "graphene" else TmdRecipe())
-    if not several:
-        space = bench.space
-    elif not local_model:  # for comparison: the slot as a plain category, no local conditions
+    space = bench.space
+    if several:
+        space = run_space(space, station, GrowthRecipe() if world == "graphene" else TmdRecipe())
+    if several and not local_model:  # for comparison: the slot as a plain category, no local conditions
         space = Space(space.parameters, [c.expression for c in space.constraints], shared=space.shared)
     planner = make_planner(planner_name, space, objectives=[bench.objective], seed=seed)
     planner.suggest({**point, SLOT: first_slot} if several else point for point in bench.suggestions)
