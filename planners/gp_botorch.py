@@ -151,8 +151,11 @@ CONSTRAINED_RESTARTS = 3
 """At most this many starts whose box-polished point violates a constraint are polished again under the
 constraints (SLSQP runs one start at a time)."""
 
-MAXITER = 100
-"""Iteration cap of each polishing run."""
+MAXITER = 20
+"""Iteration cap of each polishing run. The starts come from dense raw samples (local ones around the incumbent), so
+polishing moves them little: over the asks of a 12-experiment graphene campaign (seed 0), a cap of 20 rather than
+100 left the best log-acquisition value at most 0.003 lower and took 44 % of the polishing time (the
+acquisition's Monte Carlo form costs ~20 ms an evaluation; L-BFGS-B's later iterations gained next to nothing)."""
 
 REFIT_ALWAYS_UNTIL = 200
 """Up to this many observations, hyperparameters are refitted at every ask."""
