@@ -111,10 +111,10 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 from threadpoolctl import threadpool_limits
 
 from planners.base import Planner, Point
-from planners.local_conditions import LocalConditions
+from planners.local_conditions import LocalConditions, unit_value
 from planners.objectives import Objective, Observation, scalarize
 from planners.random import sample_feasible, sobol_sampler
-from planners.space import Categorical, Integer, Space
+from planners.space import Categorical, Space
 
 hypervolume_logei._load_attempted = True  # botorch's own switch: the fused C++ kernel is not compiled (module docs)
 
@@ -285,7 +285,8 @@ def _gp(x: np.ndarray, y: np.ndarray, space: Space, zero_mean: bool = False) -> 
 
     Outputs are standardized, or with ``zero_mean`` (feasibility labels) kept raw under a fixed zero prior
     mean, so that unexplored regions are predicted feasible with probability 1/2, not at the success rate."""
-    d = x.shape[1] - len({scale.by for scale in space.local})
+    local = LocalConditions(space) if space.local else None
+    d = local.width if local is not None else x.shape[1]
     bounds = torch.stack([torch.zeros(d, dtype=_DTYPE), torch.ones(d, dtype=_DTYPE)])
     unit = Normalize(d, bounds=bounds)
     with warnings.catch_warnings():
@@ -293,7 +294,7 @@ def _gp(x: np.ndarray, y: np.ndarray, space: Space, zero_mean: bool = False) -> 
         return SingleTaskGP(
             torch.as_tensor(x, dtype=_DTYPE),
             torch.as_tensor(y, dtype=_DTYPE).reshape(len(y), 1),
-            input_transform=ChainedInputTransform(local=LocalConditions(space), unit=unit) if space.local else unit,
+            input_transform=unit if local is None else ChainedInputTransform(local=local, unit=unit),
             outcome_transform=None if zero_mean else Standardize(1),
             mean_module=ZeroMean() if zero_mean else None,
         )
@@ -317,25 +318,13 @@ def _fit(x: np.ndarray, y: np.ndarray, space: Space, zero_mean: bool = False) ->
     return model
 
 
-def _unit_value(space: Space, name: str, u: torch.Tensor) -> torch.Tensor:
-    """A numeric parameter's value as a differentiable function of its unit coordinate (integers relaxed)."""
-    parameter = space[name]
-    low, high = (parameter.low - 0.5, parameter.high + 0.5) if isinstance(parameter, Integer) else (
-        parameter.low,
-        parameter.high,
-    )
-    if parameter.log:
-        return torch.exp(np.log(low) + u * (np.log(high) - np.log(low)))
-    return low + u * (high - low)
-
-
 def _constraint_functions(space: Space) -> list[tuple[Callable[[torch.Tensor], torch.Tensor], bool]]:
     """The space's constraints as intra-point callables ``g(u) >= 0`` on unit coordinates."""
     index = {name: i for i, name in enumerate(space.names)}
 
     def make(coefficients: dict[str, float], upper: float) -> Callable[[torch.Tensor], torch.Tensor]:
         def g(u: torch.Tensor) -> torch.Tensor:
-            total = sum(c * _unit_value(space, n, u[..., index[n]]) for n, c in coefficients.items())
+            total = sum(c * unit_value(space[n], u[..., index[n]]) for n, c in coefficients.items())
             return (upper - total) / max(1.0, abs(upper))
 
         return g
